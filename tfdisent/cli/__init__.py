@@ -1,0 +1,1 @@
+"""absl entry points behind bin/<command> and the tfdisent-<command> scripts."""

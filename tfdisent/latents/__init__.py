@@ -1,0 +1,1 @@
+"""What sits between encoder and decoder."""

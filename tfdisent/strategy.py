@@ -1,0 +1,32 @@
+"""tf.distribute strategies by name: default, mirrored, multi_worker."""
+
+import json
+import os
+
+import tensorflow as tf
+
+STRATEGIES = ("default", "mirrored", "multi_worker")
+
+
+def make_strategy(name):
+    if name == "default":
+        return tf.distribute.get_strategy()
+    if name == "mirrored":
+        return tf.distribute.MirroredStrategy()
+    if name == "multi_worker":
+        if "TF_CONFIG" not in os.environ:
+            raise ValueError("--strategy=multi_worker needs TF_CONFIG "
+                             "(see docs/distributed.md)")
+        return tf.distribute.MultiWorkerMirroredStrategy()
+    raise ValueError("unknown strategy %r; use one of %s" % (name, ", ".join(STRATEGIES)))
+
+
+def is_chief():
+    """True on the worker that writes files (the chief, else worker 0)."""
+    config = json.loads(os.environ.get("TF_CONFIG", "{}"))
+    task = config.get("task")
+    if not task:
+        return True
+    if "chief" in config.get("cluster", {}):
+        return task.get("type") == "chief"
+    return task.get("type") == "worker" and int(task.get("index", 0)) == 0

@@ -36,13 +36,23 @@ class PeriodicCheckpoint(keras.callbacks.Callback):
     def __init__(self, manager, every, guard):
         super().__init__()
         self.manager, self.every, self.guard = manager, every, guard
+        self.saved_step = None
 
     def _save(self):
-        if self.guard.failure is None:
-            step = int(self.model.global_step.numpy())
-            if self.manager.latest_checkpoint is None or \
-                    self.manager.checkpoint_number != step:
-                self.manager.save(checkpoint_number=step)
+        step = int(self.model.global_step.numpy())
+        if self.guard.failure is None and step != self.saved_step \
+                and self._weights_finite():
+            self.manager.save(checkpoint_number=step)
+            self.saved_step = step
+
+    def _weights_finite(self):
+        if all(bool(tf.reduce_all(tf.math.is_finite(v)))
+               for v in self.model.trainable_variables):
+            return True
+        self.guard.failure = self.guard.failure or "non-finite weights at step %d" % (
+            int(self.model.global_step.numpy()))
+        self.model.stop_training = True
+        return False
 
     def on_train_batch_end(self, batch, logs=None):
         if int(self.model.global_step.numpy()) % self.every == 0:

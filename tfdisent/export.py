@@ -3,55 +3,58 @@
 gaussian_encoder(images) -> {mean[, logvar]}, representation(images) ->
 {default} (also serving_default), decoder(latent_vectors) -> {images},
 reconstructions(images) -> {images}; images float32 in [0, 1], any batch size.
+Written with keras.export.ExportArchive, so TF-Serving and TF1-style loaders
+(`saved_model_cli run`) read it as well as `tf.saved_model.load`.
 """
 
+import keras
 import tensorflow as tf
 
 
-class ServingModule(tf.Module):
-    """Wraps a trained model's encoder/decoder in fixed signatures."""
+class Signatures:
+    """The served functions of one trained model."""
 
     def __init__(self, model):
-        super().__init__(name="tfdisent")
         self.model = model
-        image_spec = tf.TensorSpec([None, *model.observation_shape], tf.float32,
-                                   name="images")
-        latent_spec = tf.TensorSpec([None, model.num_latent], tf.float32,
-                                    name="latent_vectors")
-        self.gaussian_encoder = tf.function(self._gaussian_encoder,
-                                            input_signature=[image_spec])
-        self.representation = tf.function(self._representation,
-                                          input_signature=[image_spec])
-        self.decoder = tf.function(self._decoder, input_signature=[latent_spec])
-        self.reconstructions = tf.function(self._reconstructions,
-                                           input_signature=[image_spec])
+        self.shape = tuple(model.observation_shape)
 
-    def _gaussian_encoder(self, images):
-        encoded = self.model.encode(images)
+    def checked(self, images):
+        """Fails with a readable message (not deep in a kernel) on a wrong shape."""
+        message = "images must be float32 [batch, %s] in [0, 1]" % ", ".join(
+            str(s) for s in self.shape)
+        check = tf.debugging.assert_equal(tf.shape(images)[1:], tf.constant(
+            self.shape, tf.int32), message=message)
+        with tf.control_dependencies([check]):
+            return tf.identity(images)
+
+    def gaussian_encoder(self, images):
+        encoded = self.model.encode(self.checked(images))
         outputs = {"mean": encoded["mean"]}
         if "logvar" in encoded:
             outputs["logvar"] = encoded["logvar"]
         return outputs
 
-    def _representation(self, images):
-        return {"default": self.model.representation(images)}
+    def representation(self, images):
+        return {"default": self.model.representation(self.checked(images))}
 
-    def _decoder(self, latent_vectors):
+    def decoder(self, latent_vectors):
         return {"images": self.model.decode_images(latent_vectors)}
 
-    def _reconstructions(self, images):
-        return {"images": self.model.reconstruct(images)}
+    def reconstructions(self, images):
+        return {"images": self.model.reconstruct(self.checked(images))}
 
 
 def export(model, path):
     """Writes the SavedModel for `model` to `path` (a directory)."""
-    module = ServingModule(model)
-    signatures = {
-        "gaussian_encoder": module.gaussian_encoder.get_concrete_function(),
-        "representation": module.representation.get_concrete_function(),
-        "serving_default": module.representation.get_concrete_function(),
-        "decoder": module.decoder.get_concrete_function(),
-        "reconstructions": module.reconstructions.get_concrete_function(),
-    }
-    tf.saved_model.save(module, path, signatures=signatures)
+    served = Signatures(model)
+    images = tf.TensorSpec([None, *served.shape], tf.float32, name="images")
+    codes = tf.TensorSpec([None, model.num_latent], tf.float32, name="latent_vectors")
+    archive = keras.export.ExportArchive()
+    archive.track(model)
+    archive.add_endpoint("representation", served.representation, [images])
+    archive.add_endpoint("serving_default", served.representation, [images])
+    archive.add_endpoint("gaussian_encoder", served.gaussian_encoder, [images])
+    archive.add_endpoint("decoder", served.decoder, [codes])
+    archive.add_endpoint("reconstructions", served.reconstructions, [images])
+    archive.write_out(path, verbose=False)
     return path

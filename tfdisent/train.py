@@ -5,12 +5,15 @@ saved_model/, logs/, results/ (see docs/training.md). A killed run started
 again with the same command resumes from its last checkpoint.
 """
 
+import json
 import os
 import shutil
+import sys
 import time
 
 import gin
 import keras
+import numpy as np
 import tensorflow as tf
 
 from tfdisent import callbacks, export, optimizers, results, strategy as strategies
@@ -57,7 +60,7 @@ def build_model(model_fn, data, random_seed):
     """Builds the model and every sub-network (so optimizers can be built)."""
     model = model_fn(input_shape=data.observation_shape,
                      dataset_size=dataset_size(data), seed=random_seed)
-    model.forward(tf.zeros([2, *data.observation_shape]), training=False)
+    model.build_for(data.observation_shape)
     return model
 
 
@@ -78,7 +81,7 @@ def train(model_dir, overwrite=False, strategy_name="default", config_text="",
           model=vae_lib.VAE, training_steps=300000, batch_size=64,
           random_seed=0, optimizer=None, jit_compile=False,
           checkpoint_every=1000, log_every=100, image_every=1000,
-          verbose="auto"):
+          verbose=None):
     """Trains `model` on the gin-configured dataset into `model_dir`."""
     strategy = strategies.make_strategy(strategy_name)
     chief = strategies.is_chief()
@@ -108,6 +111,8 @@ def train(model_dir, overwrite=False, strategy_name="default", config_text="",
             scalar_every=log_every, image_every=image_every))
     dataset = pipelines.image_batches(data, batch_size, random_seed,
                                       start_step=start)
+    if verbose is None:  # a live bar on a terminal, one summary line in logs
+        verbose = 1 if sys.stdout.isatty() else 2
     began = time.time()
     remaining = training_steps - start
     history = {}
@@ -132,15 +137,18 @@ def train(model_dir, overwrite=False, strategy_name="default", config_text="",
 
 
 def _rs(seed):
-    import numpy as np
     return np.random.RandomState(seed)
 
 
 def _worker_dir(model_dir, name, chief):
-    """Non-chief workers write their (required) checkpoints to a temp dir."""
+    """Non-chief workers write their (required) checkpoints under workers/."""
     if chief:
         return os.path.join(model_dir, name)
-    return os.path.join(model_dir, "tmp_worker_%d" % os.getpid(), name)
+    return os.path.join(model_dir, "workers", "worker_%d" % _task_index(), name)
+
+
+def _task_index():
+    return int(json.loads(os.environ.get("TF_CONFIG", "{}")).get("task", {}).get("index", 0))
 
 
 def train_with_gin(model_dir, overwrite=False, gin_config_files=(),

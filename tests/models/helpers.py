@@ -27,7 +27,7 @@ def small_vae(regularizer=None, extensions=(), shape=(16, 16, 1), num_latent=4,
     model = VAE(shape, regularizer=regularizer, extensions=extensions,
                 encoder=encoder_fn(shape, num_latent),
                 decoder=dlib.fc_decoder(num_latent, shape), **kwargs)
-    model.forward(tf.zeros([2, *shape]), training=False)
+    model.build_for(shape)
     model.compile(optimizer=optimizers.make_optimizer(learning_rate=learning_rate))
     model.build_optimizers()
     return model

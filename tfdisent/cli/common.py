@@ -3,7 +3,7 @@
 import os
 import sys
 
-from absl import flags
+from absl import flags, logging
 
 # Errors that are the user's to fix: printed as one line, exit status 1.
 USER_ERRORS = (ValueError, FileNotFoundError, FileExistsError, KeyError,
@@ -18,6 +18,7 @@ def define_gin_flags():
 
 def quiet_tensorflow():
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    logging.set_verbosity(logging.WARNING)
 
 
 def fail(message):

@@ -20,6 +20,7 @@ _DATASET_MODULES = (
     "tfdisent.data.files.smallnorb",
     "tfdisent.data.files.cars3d",
     "tfdisent.data.files.mpi3d",
+    "tfdisent.data.files.tfds_prepared",
 )
 _loaded = False
 

@@ -129,6 +129,11 @@ class TrainableModel(keras.Model):
     def forward(self, x, training):
         raise NotImplementedError
 
+    def build_for(self, observation_shape):
+        """Creates every variable with one forward pass on zeros."""
+        self.forward(tf.zeros([2, *observation_shape]), training=False)
+        self.built = True
+
     # -- optimizers --------------------------------------------------------
     def optimizer_groups(self):
         """All groups trained on the main loss; the first is the compiled

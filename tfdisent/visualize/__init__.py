@@ -1,0 +1,1 @@
+"""Pictures: image grids, traversals and plots written as PNG files."""

@@ -21,7 +21,7 @@ class StopOnNonFinite(keras.callbacks.Callback):
 
     def on_train_batch_end(self, batch, logs=None):
         for name, value in (logs or {}).items():
-            value = float(np.asarray(value))
+            value = float(np.mean(value))
             if not math.isfinite(value):
                 self.failure = "%s = %s at step %d" % (
                     name, value, int(self.model.global_step.numpy()))
@@ -97,7 +97,7 @@ class TensorBoardLogger(keras.callbacks.Callback):
         with self.writer.as_default(step=step):
             if step % self.scalar_every == 0:
                 for name, value in (logs or {}).items():
-                    tf.summary.scalar("train/" + name, float(np.asarray(value)))
+                    tf.summary.scalar("train/" + name, float(np.mean(value)))
             if self.image_every and step % self.image_every == 0:
                 self.write_images()
 

@@ -127,7 +127,7 @@ def train(model_dir, overwrite=False, strategy_name="default", config_text="",
     if not chief:
         return None
     export.export(net, os.path.join(model_dir, "saved_model"))
-    final = {k: float(v[-1]) for k, v in history.items()}
+    final = {k: float(np.mean(v[-1])) for k, v in history.items()}
     final.update(elapsed_time=elapsed, steps=training_steps,
                  steps_per_second=remaining / elapsed if elapsed > 0 and remaining > 0 else 0.0,
                  dataset=data.name if hasattr(data, "name") else "")

@@ -187,11 +187,23 @@ class TrainableModel(keras.Model):
         for component in self.components:
             logs.update(component.secondary_update(ctx))
         self.global_step.assign_add(1)
-        return logs
+        return replica_share(logs)
 
     def test_step(self, data):
         x = data[0] if isinstance(data, (tuple, list)) else data
         terms, _ = self.forward(x, training=False)
         logs = {"loss": total_loss(terms)}
         logs.update({name: t.value for name, t in terms.items()})
-        return logs
+        return replica_share(logs)
+
+
+def replica_share(logs):
+    """Logs in the form Keras can average over replicas.
+
+    Keras reduces per-replica logs with a mean over axis 0, which fails for
+    scalars under MultiWorkerMirroredStrategy; there they travel as [1].
+    """
+    strategy = tf.distribute.get_strategy()
+    multi_worker = isinstance(strategy, tf.distribute.MultiWorkerMirroredStrategy)
+    return {name: tf.reshape(tf.cast(value, tf.float32), [1] if multi_worker else [])
+            for name, value in logs.items()}

@@ -86,15 +86,23 @@ class VAE(TrainableModel):
         return self.forward(x, training)[1].reconstruction_logits
 
     # -- what the SavedModel serves ----------------------------------------
+    def _override(self, hook):
+        """The first component's `hook` method (e.g. MIPE's image average)."""
+        for component in self.components:
+            method = getattr(component, hook, None)
+            if method is not None:
+                return method
+        return None
+
     def representation(self, x):
         """The code metrics score: a component's override, else the mean."""
-        for component in self.components:
-            codes = getattr(component, "representation", None)
-            if codes is not None:
-                return codes(self, x)
-        return self.encode(x)["mean"]
+        override = self._override("representation")
+        return override(self, x) if override else self.encode(x)["mean"]
 
     def decode_images(self, z):
+        override = self._override("decode_images")
+        if override:
+            return override(self, z)
         return tf.sigmoid(self.decoder(z, training=False))
 
     def reconstruct(self, x):

@@ -1,0 +1,42 @@
+"""MIPE training-step throughput next to the β-TCVAE step it extends.
+
+Both models are built as in bench/cfasl.py (cnn4 nets, latent 10, 64x64x1,
+β-TCVAE with the stratified estimator, clip 1.0; the MIPE model adds m IPE
+units + EF-conversions and decodes m·B codes) and timed in the same process
+on the same batches. `bench/train.py --model=mipe` calls
+`mipe_step_benchmark()`; run this file directly for one JSON object.
+"""
+
+import json
+import os
+import sys
+
+import numpy as np
+import tensorflow as tf
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from cfasl import build, images_per_second  # noqa: E402  (the shared β-TCVAE builder and timer)
+
+from tfdisent.models.mipe import MIPE  # noqa: E402
+
+
+def mipe_step_benchmark(batch_size=64, steps=20, warmup=3, num_units=3,
+                        jit_compile=False, seed=0):
+    """Images/second of the β-TCVAE step and of the same step with MIPE."""
+    rs = np.random.RandomState(seed)
+    images = (rs.uniform(size=(batch_size, 64, 64, 1)) > 0.9).astype(np.float32)
+    batches = tf.data.Dataset.from_tensors(images).repeat()
+    base = images_per_second(build([], jit_compile), batches, steps, warmup)
+    mipe = images_per_second(
+        build([MIPE(num_units=num_units, ef_kl_in_loss=False)], jit_compile),
+        batches, steps, warmup)
+    return {"model": "mipe", "baseline": "beta_tc_vae", "batch_size": batch_size,
+            "num_units": num_units, "steps": steps, "jit_compile": jit_compile,
+            "device": "GPU" if tf.config.list_logical_devices("GPU") else "CPU",
+            "beta_tc_vae_images_per_second": base,
+            "mipe_images_per_second": mipe,
+            "mipe_relative_throughput": mipe / base}
+
+
+if __name__ == "__main__":
+    print(json.dumps(mipe_step_benchmark()))

@@ -1,0 +1,64 @@
+"""tf.distribute on CPU: MirroredStrategy over two logical devices matches
+one device; two MultiWorkerMirroredStrategy workers end with equal weights."""
+
+import json
+import os
+import socket
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from tests.subprocess_utils import ROOT, command, env
+
+
+def test_mirrored_matches_single_device():
+    done = subprocess.run([sys.executable, os.path.join(ROOT, "tests", "distributed_check.py")],
+                          capture_output=True, text=True, env=env(), timeout=600)
+    assert done.returncode == 0, done.stderr[-3000:]
+    result = json.loads(done.stdout.strip().splitlines()[-1])
+    assert len(result["single"]) == 8
+    np.testing.assert_allclose(result["mirrored"], result["single"], rtol=1e-4)
+    assert result["single"][-1] < result["single"][0]  # it trained
+
+
+def _free_ports(n):
+    sockets = [socket.socket() for _ in range(n)]
+    for s in sockets:
+        s.bind(("127.0.0.1", 0))
+    ports = [s.getsockname()[1] for s in sockets]
+    for s in sockets:
+        s.close()
+    return ports
+
+
+@pytest.mark.slow
+def test_two_workers_end_with_identical_weights(tmp_path):
+    model_dir = str(tmp_path / "model")
+    workers = ["localhost:%d" % p for p in _free_ports(2)]
+    procs = []
+    for index in range(2):
+        tf_config = json.dumps({"cluster": {"worker": workers},
+                                "task": {"type": "worker", "index": index}})
+        procs.append(subprocess.Popen(
+            command("train", "--gin_config=gin_configs/beta_vae.gin",
+                    "--gin_bindings=model.training_steps = 6",
+                    "--gin_bindings=model.batch_size = 8",
+                    "--gin_bindings=model.image_every = 0",
+                    "--strategy=multi_worker", "--model_dir=%s" % model_dir),
+            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+            env=env(TF_CONFIG=tf_config), cwd=ROOT))
+    outputs = [p.communicate(timeout=600)[0] for p in procs]
+    assert all(p.returncode == 0 for p in procs), "\n".join(o[-2000:] for o in outputs)
+    chief = tf.train.latest_checkpoint(os.path.join(model_dir, "checkpoints"))
+    other = tf.train.latest_checkpoint(os.path.join(model_dir, "workers", "worker_1",
+                                                    "checkpoints"))
+    a, b = tf.train.load_checkpoint(chief), tf.train.load_checkpoint(other)
+    names = [n for n, _ in tf.train.list_variables(chief) if "model/" in n and
+             "OPTIMIZER" not in n]
+    assert names
+    for name in names:
+        np.testing.assert_array_equal(a.get_tensor(name), b.get_tensor(name))
+    assert os.path.exists(os.path.join(model_dir, "saved_model", "saved_model.pb"))

@@ -1,0 +1,62 @@
+"""BetaVAE score (Higgins et al. 2017), as disentanglement_lib computes it.
+
+Each point: pick a factor k, draw two batches of factor vectors that agree on
+k, and take the mean absolute code difference over the batch as the feature;
+the label is k. A logistic regression predicts k; the score is its accuracy on
+the training points and on fresh evaluation points.
+"""
+
+import numpy as np
+from sklearn import linear_model
+
+from tfdisent.metrics import utils
+
+
+def _pair_draws(ground_truth_data, batch_size, num_points, random_state):
+    """disentanglement_lib's draw order, one point at a time; each draw yields
+    (factor index, both batches' observations stacked)."""
+    for _ in range(num_points):
+        index = random_state.randint(ground_truth_data.num_factors)
+        factors1 = ground_truth_data.sample_factors(batch_size, random_state)
+        factors2 = ground_truth_data.sample_factors(batch_size, random_state)
+        factors2[:, index] = factors1[:, index]
+        observations1 = ground_truth_data.sample_observations_from_factors(
+                factors1, random_state)
+        observations2 = ground_truth_data.sample_observations_from_factors(
+                factors2, random_state)
+        yield index, np.concatenate([observations1, observations2])
+
+
+def sample_beta_vae_points(ground_truth_data, representation_function,
+                           random_state, batch_size, num_points):
+    """Features [num_points, K] (mean |z1 - z2| over a batch) and labels."""
+    draws = _pair_draws(ground_truth_data, batch_size, num_points, random_state)
+    labels, codes = zip(*utils.encode_in_chunks(draws, representation_function))
+    codes = np.stack(codes)  # [P, 2B, K]
+    features = np.mean(np.abs(codes[:, :batch_size] - codes[:, batch_size:]),
+                       axis=1)
+    return features, np.array(labels, dtype=np.int64)
+
+
+def beta_vae_accuracies(train_features, train_labels, eval_features,
+                        eval_labels):
+    """Pure core: fits sklearn's default LogisticRegression (no scaling, no
+    tuning, as disentanglement_lib) and returns (train, eval) accuracy."""
+    with utils.sklearn_fitting():
+        model = linear_model.LogisticRegression().fit(train_features,
+                                                      train_labels)
+    return (float(np.mean(model.predict(train_features) == train_labels)),
+            float(np.mean(model.predict(eval_features) == eval_labels)))
+
+
+def compute_beta_vae_sklearn(ground_truth_data, representation_function,
+                             random_state, *, batch_size=64, num_train=10000,
+                             num_eval=5000):
+    """BetaVAE score. Returns {"train_accuracy", "eval_accuracy"}."""
+    train = sample_beta_vae_points(ground_truth_data, representation_function,
+                                   random_state, batch_size, num_train)
+    evaluation = sample_beta_vae_points(ground_truth_data,
+                                        representation_function, random_state,
+                                        batch_size, num_eval)
+    train_accuracy, eval_accuracy = beta_vae_accuracies(*train, *evaluation)
+    return {"train_accuracy": train_accuracy, "eval_accuracy": eval_accuracy}

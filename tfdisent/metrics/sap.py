@@ -1,0 +1,78 @@
+"""SAP score (Kumar et al. 2018), as disentanglement_lib computes it.
+
+A score matrix S [K, F] rates how well each single code predicts each factor:
+for discrete factors the test accuracy of a linear SVM (C=0.01, balanced
+classes) trained on that one code; for continuous factors the squared
+correlation. SAP is the mean over factors of the gap between the two highest
+scores in the factor's column.
+"""
+
+import numpy as np
+from sklearn import svm
+
+from tfdisent.metrics import utils
+
+
+def continuous_score_matrix(codes, factors):
+    """Squared correlation cov(z_i, y_j)^2 / (var z_i var y_j), 0 where the
+    code's variance is <= 1e-12: [K, F]."""
+    codes = np.asarray(codes, np.float64)
+    factors = np.asarray(factors, np.float64)
+    centred_codes = codes - codes.mean(axis=0)
+    centred_factors = factors - factors.mean(axis=0)
+    dof = len(codes) - 1
+    covariance = centred_codes.T @ centred_factors / dof
+    code_variance = np.sum(centred_codes**2, axis=0) / dof
+    factor_variance = np.sum(centred_factors**2, axis=0) / dof
+    with np.errstate(divide="ignore", invalid="ignore"):
+        score = covariance**2 / np.outer(code_variance, factor_variance)
+    return np.where(code_variance[:, None] > 1e-12, score, 0.0)
+
+
+def discrete_score_matrix(codes, factors, codes_test, factors_test):
+    """Test accuracy of a LinearSVC(C=0.01, class_weight="balanced") per
+    (code, factor) pair, trained on the single code: [K, F]."""
+    score = np.zeros((codes.shape[1], factors.shape[1]))
+    with utils.sklearn_fitting():
+        for i in range(codes.shape[1]):
+            for j in range(factors.shape[1]):
+                classifier = svm.LinearSVC(C=0.01, class_weight="balanced",
+                                           random_state=0)
+                classifier.fit(codes[:, i:i + 1], factors[:, j])
+                prediction = classifier.predict(codes_test[:, i:i + 1])
+                score[i, j] = np.mean(prediction == factors_test[:, j])
+    return score
+
+
+def average_top_two_gap(score_matrix):
+    """Pure core: mean over factors of (largest - second largest) score."""
+    ordered = np.sort(np.asarray(score_matrix), axis=0)
+    return float(np.mean(ordered[-1] - ordered[-2]))
+
+
+def _compute_sap(codes, factors, codes_test, factors_test,
+                 continuous_factors=False):
+    codes, factors = utils.check_codes_factors(codes, factors)
+    if codes.shape[1] < 2:
+        raise ValueError("SAP needs at least 2 codes, got %d" % codes.shape[1])
+    if continuous_factors:
+        matrix = continuous_score_matrix(codes, factors)
+    else:
+        codes_test, factors_test = utils.check_codes_factors(codes_test,
+                                                             factors_test)
+        matrix = discrete_score_matrix(codes, factors, codes_test, factors_test)
+    return {"SAP_score": average_top_two_gap(matrix)}
+
+
+def compute_sap(ground_truth_data, representation_function, random_state, *,
+                num_train=10000, num_test=5000, batch_size=16,
+                continuous_factors=False):
+    """SAP score. Returns {"SAP_score"}. The test set is drawn (after the
+    training set) even for continuous factors, as in disentanglement_lib."""
+    train = utils.generate_batch_factor_code(
+            ground_truth_data, representation_function, num_train, random_state,
+            batch_size)
+    test = utils.generate_batch_factor_code(
+            ground_truth_data, representation_function, num_test, random_state,
+            batch_size)
+    return _compute_sap(*train, *test, continuous_factors=continuous_factors)

@@ -1,0 +1,101 @@
+"""A numpy representation function read from a SavedModel's signatures.
+
+`bin/evaluate` scores SavedModels, not Python model code: any SavedModel that
+exports the signatures of DESIGN §5 can be evaluated. Three representations:
+
+- "representation": the `representation` signature's "default" output;
+- "mean": the `gaussian_encoder` signature's "mean" output;
+- "sampled": mean + exp(logvar / 2) * eps, eps ~ N(0, 1) drawn from a seeded
+  numpy RandomState (fresh noise on every call, reproducible per seed).
+"""
+
+import os
+
+import numpy as np
+
+# representation kind -> (signature name, output keys it needs)
+_SIGNATURES = {
+    "representation": ("representation", ("default",)),
+    "mean": ("gaussian_encoder", ("mean",)),
+    "sampled": ("gaussian_encoder", ("mean", "logvar")),
+}
+
+
+class SavedModelRepresentation:
+    """Callable images [N, H, W, C] float32 in [0, 1] -> codes [N, K] float32,
+    evaluated in batches of `batch_size`."""
+
+    def __init__(self, path, kind="representation", batch_size=64, random_seed=0):
+        if kind not in _SIGNATURES:
+            raise ValueError("evaluation.representation must be one of %s, got %r"
+                             % (", ".join(sorted(_SIGNATURES)), kind))
+        self.path = path
+        self.kind = kind
+        self.batch_size = int(batch_size)
+        self.reset_noise(random_seed)
+        self._signature_name, self._keys = _SIGNATURES[kind]
+        # The loaded object owns the variables the signature captures: keep it.
+        self._saved_model, self._function, self._input_name, self.input_shape = (
+                _load_signature(path, self._signature_name, self._keys))
+
+    def __call__(self, images):
+        images = np.asarray(images, dtype=np.float32)
+        self.check_observation_shape(images.shape[1:])
+        batches = [self._encode(images[i:i + self.batch_size])
+                   for i in range(0, len(images), self.batch_size)]
+        return np.concatenate(batches)
+
+    def reset_noise(self, random_seed):
+        """Restarts the noise of the sampled representation from a seed."""
+        self._random_state = np.random.RandomState(random_seed)
+
+    def check_observation_shape(self, observation_shape, source="observations"):
+        """Raises a one-line ValueError unless `observation_shape` fits the input."""
+        expected = tuple(self.input_shape[1:])
+        actual = tuple(int(d) for d in observation_shape)
+        fits = len(expected) == len(actual) and all(
+                e is None or e == a for e, a in zip(expected, actual))
+        if not fits:
+            raise ValueError(
+                    "%s have shape %s but the SavedModel's %r signature expects "
+                    "images of shape %s (%s)" % (
+                            source, actual, self._signature_name,
+                            tuple(self.input_shape), self.path))
+
+    def _encode(self, images):
+        outputs = self._function(**{self._input_name: images})
+        if self.kind == "representation":
+            return outputs["default"].numpy()
+        mean = outputs["mean"].numpy()
+        if self.kind == "mean":
+            return mean
+        logvar = outputs["logvar"].numpy()
+        noise = self._random_state.standard_normal(size=mean.shape).astype(mean.dtype)
+        return mean + np.exp(logvar / 2) * noise
+
+
+def _load_signature(path, signature_name, keys):
+    """(loaded SavedModel, concrete function, its input name, input shape)."""
+    if not os.path.isfile(os.path.join(path, "saved_model.pb")):
+        raise FileNotFoundError("no SavedModel at %s (expected %s)"
+                                % (path, os.path.join(path, "saved_model.pb")))
+    import tensorflow as tf  # deferred: flag and gin errors stay fast
+    saved_model = tf.saved_model.load(path)
+    signatures = saved_model.signatures
+    if signature_name not in signatures:
+        raise ValueError("the SavedModel at %s has no %r signature (it has: %s)" % (
+                path, signature_name, ", ".join(sorted(signatures)) or "none"))
+    function = signatures[signature_name]
+    outputs = sorted(function.structured_outputs)
+    missing = [k for k in keys if k not in outputs]
+    if missing:
+        raise ValueError("the %r signature of the SavedModel at %s has no output %r "
+                         "(outputs: %s)" % (signature_name, path, missing[0],
+                                            ", ".join(outputs)))
+    inputs = function.structured_input_signature[1]
+    if len(inputs) != 1:
+        raise ValueError("the %r signature of the SavedModel at %s must take one "
+                         "images input, it takes %s" % (signature_name, path,
+                                                        sorted(inputs)))
+    (input_name, spec), = inputs.items()
+    return saved_model, function, input_name, tuple(spec.shape.as_list())

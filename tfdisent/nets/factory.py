@@ -6,7 +6,7 @@
 
 import gin
 
-from tfdisent.nets import cnn4, dlib  # noqa: F401  (registers the gin names)
+from tfdisent.nets import cnn4, dlib, qlae  # noqa: F401  (registers the gin names)
 
 
 @gin.configurable("encoder")

@@ -6,7 +6,7 @@ import os
 from setuptools import find_packages, setup
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-COMMANDS = ("train", "evaluate", "export", "aggregate", "visualize_dataset")
+COMMANDS = ("train", "evaluate", "export", "aggregate", "visualize_dataset", "distill")
 
 
 def _requirements():

@@ -29,7 +29,7 @@ import gin
 import numpy as np
 from absl import logging
 
-from tfdisent import results
+from tfdisent import errors, results
 from tfdisent.data import registry
 from tfdisent.metrics import utils
 from tfdisent.representation import SavedModelRepresentation
@@ -183,7 +183,7 @@ def run_metrics(metrics, ground_truth_data, representation_function, random_seed
                             np.random.RandomState(random_seed))
         except Exception as e:  # one metric must not lose the others' results
             logging.debug("metric %s failed", label, exc_info=True)
-            message = describe_error(e)
+            message = errors.one_line(e)
             log.write("error: metric %s failed: %s\n" % (label, message))
             scores[prefix + "error"] = message
             continue
@@ -197,12 +197,6 @@ def run_metrics(metrics, ground_truth_data, representation_function, random_seed
 def failed_metrics(scores):
     """The error entries of `run_metrics` results: {key: message}."""
     return {k: v for k, v in scores.items() if k == "error" or k.endswith(".error")}
-
-
-def describe_error(error):
-    """"Type: first line of the message"."""
-    lines = str(error).strip().splitlines()
-    return "%s: %s" % (type(error).__name__, lines[0] if lines else "")
 
 
 def locate_model(model_dir, saved_model):

@@ -17,8 +17,6 @@ flags.DEFINE_string("values", "evaluation_results.", "Prefix of the result keys 
 
 
 def main(argv):
-    if len(argv) > 1:
-        raise ValueError("unexpected arguments: %s" % " ".join(argv[1:]))
     from tfdisent import aggregate
     _, rows = aggregate.aggregate(FLAGS.input, FLAGS.output, FLAGS.group_by,
                                   FLAGS.values)

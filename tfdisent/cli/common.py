@@ -5,15 +5,33 @@ import sys
 
 from absl import flags, logging
 
+from tfdisent import errors
+
 # Errors that are the user's to fix: printed as one line, exit status 1.
 USER_ERRORS = (ValueError, FileNotFoundError, FileExistsError, KeyError,
                TypeError, NotImplementedError, RuntimeError, OSError)
 
 
-def define_gin_flags():
+_seed_binding = []
+
+
+def define_gin_flags(seed_binding=None):
+    """--gin_config, --gin_bindings and, with `seed_binding`, a --seed that
+    overrides that gin parameter (e.g. "model.random_seed")."""
     flags.DEFINE_multi_string("gin_config", [], "Gin config files (repeatable).")
     flags.DEFINE_multi_string("gin_bindings", [],
                               "Gin bindings, e.g. 'vae.beta = 4.' (repeatable).")
+    if seed_binding:
+        flags.DEFINE_integer("seed", None, "Overrides %s." % seed_binding)
+        _seed_binding.append(seed_binding)
+
+
+def gin_bindings():
+    """The --gin_bindings, plus the --seed override if one was given."""
+    bindings = list(flags.FLAGS.gin_bindings)
+    if _seed_binding and flags.FLAGS.seed is not None:
+        bindings.append("%s = %d" % (_seed_binding[0], flags.FLAGS.seed))
+    return bindings
 
 
 def quiet_tensorflow():
@@ -28,16 +46,13 @@ def fail(message):
 
 
 def run_main(main):
-    """Wraps an absl `main(argv)` so user errors become one line + exit 1."""
+    """Wraps an absl `main(argv)`: stray arguments and user errors become one
+    line on stderr and exit status 1."""
     def wrapped(argv):
         try:
+            if len(argv) > 1:
+                raise ValueError("unexpected arguments: %s" % " ".join(argv[1:]))
             return main(argv)
         except USER_ERRORS as e:
-            fail(_one_line(e))
+            fail(errors.one_line(e))
     return wrapped
-
-
-def _one_line(error):
-    text = str(error).strip().splitlines()
-    text = text[0] if text else type(error).__name__
-    return "%s: %s" % (type(error).__name__, text)

@@ -11,18 +11,13 @@ flags.DEFINE_string("saved_model", None, "A SavedModel directory to score "
                     "instead of --model_dir.")
 flags.DEFINE_string("output_dir", None, "Where results/ is written.", required=True)
 flags.DEFINE_bool("overwrite", False, "Replace an existing output directory.")
-flags.DEFINE_integer("seed", None, "Overrides evaluation.random_seed.")
-common.define_gin_flags()
+common.define_gin_flags(seed_binding="evaluation.random_seed")
 
 
 def main(argv):
-    if len(argv) > 1:
-        raise ValueError("unexpected arguments: %s" % " ".join(argv[1:]))
     common.quiet_tensorflow()
     from tfdisent import evaluate  # heavy import after flag parsing
-    bindings = list(FLAGS.gin_bindings)
-    if FLAGS.seed is not None:
-        bindings.append("evaluation.random_seed = %d" % FLAGS.seed)
+    bindings = common.gin_bindings()
     scores = evaluate.evaluate_with_gin(
             FLAGS.output_dir, model_dir=FLAGS.model_dir,
             saved_model=FLAGS.saved_model, gin_config_files=FLAGS.gin_config,

@@ -14,8 +14,6 @@ flags.DEFINE_bool("overwrite", False, "Replace an existing SavedModel.")
 
 
 def main(argv):
-    if len(argv) > 1:
-        raise ValueError("unexpected arguments: %s" % " ".join(argv[1:]))
     common.quiet_tensorflow()
     from tfdisent import export, train
     output = FLAGS.output_dir or os.path.join(FLAGS.model_dir, "saved_model")

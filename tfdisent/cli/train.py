@@ -9,18 +9,13 @@ flags.DEFINE_string("model_dir", None, "Where the run is written.", required=Tru
 flags.DEFINE_bool("overwrite", False, "Replace an existing model directory.")
 flags.DEFINE_enum("strategy", "default", ["default", "mirrored", "multi_worker"],
                   "tf.distribute strategy.")
-flags.DEFINE_integer("seed", None, "Overrides model.random_seed.")
-common.define_gin_flags()
+common.define_gin_flags(seed_binding="model.random_seed")
 
 
 def main(argv):
-    if len(argv) > 1:
-        raise ValueError("unexpected arguments: %s" % " ".join(argv[1:]))
     common.quiet_tensorflow()
     from tfdisent import train  # heavy import after flag parsing
-    bindings = list(FLAGS.gin_bindings)
-    if FLAGS.seed is not None:
-        bindings.append("model.random_seed = %d" % FLAGS.seed)
+    bindings = common.gin_bindings()
     train.train_with_gin(FLAGS.model_dir, FLAGS.overwrite, FLAGS.gin_config,
                          bindings, FLAGS.strategy)
 

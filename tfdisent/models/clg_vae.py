@@ -28,15 +28,6 @@ from tfdisent.nets import cnn4
 FEATURE_SALT = 12
 
 
-def _conv_trunk(inputs):
-    """The CFASL/MIPE 4-conv trunk (k4, s2, valid, ReLU), flattened."""
-    x = inputs
-    for filters in (32, 32, 64, 64):
-        x = layers.Conv2D(filters, 4, strides=2, padding="valid",
-                          activation="relu")(x)
-    return layers.Flatten()(x)
-
-
 def _mlp_head(features, num_latent, name):
     hidden = layers.Dense(4 * features.shape[-1], activation="relu")(features)
     return layers.Dense(num_latent, name=name)(hidden)
@@ -46,7 +37,7 @@ def _mlp_head(features, num_latent, name):
 def clg_encoder(input_shape, num_latent, group_size=100):
     """images -> {"mean", "logvar", "group_features" (g_E, in (0, 1))}."""
     inputs = keras.Input(input_shape, name="images")
-    x = layers.Dense(256, activation="relu")(_conv_trunk(inputs))
+    x = layers.Dense(256, activation="relu")(cnn4.conv_trunk(inputs))
     features = layers.Dense(group_size, activation="sigmoid",
                             name="group_features")(x)
     return keras.Model(inputs, {

@@ -41,10 +41,10 @@ def deterministic_conv_encoder(input_shape, num_latent):
                        name="encoder")
 
 
-@gin.configurable("deconv_decoder", allowlist=[])
-def deconv_decoder(num_latent, output_shape):
+def deconv_stack(num_latent, output_shape, hidden):
+    """Dense(hidden) -> Dense(1024) -> 4x4x64 -> 4 stride-2 transposed convs."""
     z = keras.Input((num_latent,), name="latents")
-    x = layers.Dense(256, activation="relu")(z)
+    x = layers.Dense(hidden, activation="relu")(z)
     x = layers.Dense(1024, activation="relu")(x)
     x = layers.Reshape((4, 4, 64))(x)
     for filters in (64, 32, 32):
@@ -52,6 +52,11 @@ def deconv_decoder(num_latent, output_shape):
                                    activation="relu")(x)
     x = layers.Conv2DTranspose(output_shape[-1], 4, strides=2, padding="same")(x)
     return keras.Model(z, x, name="decoder")
+
+
+@gin.configurable("deconv_decoder", allowlist=[])
+def deconv_decoder(num_latent, output_shape):
+    return deconv_stack(num_latent, output_shape, 256)
 
 
 @gin.configurable("fc_encoder", allowlist=[])

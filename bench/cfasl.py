@@ -7,16 +7,16 @@ run this file directly for one JSON object.
 """
 
 import json
-import time
+import os
+import sys
 
-import numpy as np
-import tensorflow as tf
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from common import binary_batches, comparison, images_per_second, ready  # noqa: E402
 
-from tfdisent import optimizers
-from tfdisent.models.cfasl import CFASL
-from tfdisent.models.regularizers import BetaTCVAE
-from tfdisent.models.vae import VAE
-from tfdisent.nets import cnn4
+from tfdisent.models.cfasl import CFASL  # noqa: E402
+from tfdisent.models.regularizers import BetaTCVAE  # noqa: E402
+from tfdisent.models.vae import VAE  # noqa: E402
+from tfdisent.nets import cnn4  # noqa: E402
 
 SHAPE = (64, 64, 1)
 NUM_LATENT = 10
@@ -24,41 +24,24 @@ DSPRITES_SIZE = 737280
 
 
 def build(extensions, jit_compile=False):
+    """The β-TCVAE (stratified) model with `extensions`, ready to time."""
     model = VAE(SHAPE, regularizer=BetaTCVAE(6.0, estimator="mss",
                                              dataset_size=DSPRITES_SIZE),
                 extensions=extensions,
                 encoder=cnn4.cnn4_encoder(SHAPE, NUM_LATENT),
                 decoder=cnn4.cnn4_decoder(NUM_LATENT, SHAPE),
                 clip_global_norm=1.0)
-    model.forward(tf.zeros([2, *SHAPE]), training=False)
-    model.compile(optimizer=optimizers.make_optimizer(), jit_compile=jit_compile)
-    model.build_optimizers()
-    return model
-
-
-def images_per_second(model, batches, steps, warmup):
-    """Training images per second over `steps` steps after `warmup` steps
-    (the warm-up includes tracing)."""
-    model.fit(batches, epochs=1, steps_per_epoch=warmup, verbose=0)
-    start = time.perf_counter()
-    model.fit(batches, epochs=1, steps_per_epoch=steps, verbose=0)
-    return steps * int(batches.element_spec.shape[0]) / (time.perf_counter() - start)
+    return ready(model, SHAPE, jit_compile)
 
 
 def cfasl_step_benchmark(batch_size=64, steps=20, warmup=3, jit_compile=False,
                          seed=0):
     """Images/second of the β-TCVAE step and of the same step with CFASL."""
-    rs = np.random.RandomState(seed)
-    images = (rs.uniform(size=(batch_size, *SHAPE)) > 0.9).astype(np.float32)
-    batches = tf.data.Dataset.from_tensors(images).repeat()
+    batches = binary_batches(batch_size, SHAPE, seed)
     base = images_per_second(build([], jit_compile), batches, steps, warmup)
     cfasl = images_per_second(build([CFASL()], jit_compile), batches, steps, warmup)
-    return {"model": "cfasl", "baseline": "beta_tc_vae", "batch_size": batch_size,
-            "steps": steps, "jit_compile": jit_compile,
-            "device": "GPU" if tf.config.list_logical_devices("GPU") else "CPU",
-            "beta_tc_vae_images_per_second": base,
-            "cfasl_images_per_second": cfasl,
-            "cfasl_relative_throughput": cfasl / base}
+    return comparison("cfasl", "beta_tc_vae", cfasl, base, batch_size=batch_size,
+                      steps=steps, jit_compile=jit_compile)
 
 
 if __name__ == "__main__":

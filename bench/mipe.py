@@ -11,11 +11,9 @@ import json
 import os
 import sys
 
-import numpy as np
-import tensorflow as tf
-
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from cfasl import build, images_per_second  # noqa: E402  (the shared β-TCVAE builder and timer)
+from cfasl import build  # noqa: E402  (the shared β-TCVAE builder)
+from common import binary_batches, comparison, images_per_second  # noqa: E402
 
 from tfdisent.models.mipe import MIPE  # noqa: E402
 
@@ -23,19 +21,13 @@ from tfdisent.models.mipe import MIPE  # noqa: E402
 def mipe_step_benchmark(batch_size=64, steps=20, warmup=3, num_units=3,
                         jit_compile=False, seed=0):
     """Images/second of the β-TCVAE step and of the same step with MIPE."""
-    rs = np.random.RandomState(seed)
-    images = (rs.uniform(size=(batch_size, 64, 64, 1)) > 0.9).astype(np.float32)
-    batches = tf.data.Dataset.from_tensors(images).repeat()
+    batches = binary_batches(batch_size, seed=seed)
     base = images_per_second(build([], jit_compile), batches, steps, warmup)
     mipe = images_per_second(
         build([MIPE(num_units=num_units, ef_kl_in_loss=False)], jit_compile),
         batches, steps, warmup)
-    return {"model": "mipe", "baseline": "beta_tc_vae", "batch_size": batch_size,
-            "num_units": num_units, "steps": steps, "jit_compile": jit_compile,
-            "device": "GPU" if tf.config.list_logical_devices("GPU") else "CPU",
-            "beta_tc_vae_images_per_second": base,
-            "mipe_images_per_second": mipe,
-            "mipe_relative_throughput": mipe / base}
+    return comparison("mipe", "beta_tc_vae", mipe, base, batch_size=batch_size,
+                      num_units=num_units, steps=steps, jit_compile=jit_compile)
 
 
 if __name__ == "__main__":

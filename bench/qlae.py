@@ -11,16 +11,17 @@ directly for one JSON object.
 
 import functools
 import json
-import time
+import os
+import sys
 
-import numpy as np
-import tensorflow as tf
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from common import binary_batches, comparison, images_per_second, ready  # noqa: E402
 
-from tfdisent import losses, optimizers
-from tfdisent.models.qlae import QLAE
-from tfdisent.models.regularizers import NoRegularizer
-from tfdisent.models.vae import VAE
-from tfdisent.nets import qlae as nets
+from tfdisent import losses  # noqa: E402
+from tfdisent.models.qlae import QLAE  # noqa: E402
+from tfdisent.models.regularizers import NoRegularizer  # noqa: E402
+from tfdisent.models.vae import VAE  # noqa: E402
+from tfdisent.nets import qlae as nets  # noqa: E402
 
 SHAPE = (64, 64, 1)
 NUM_LATENT = 10
@@ -32,36 +33,17 @@ def build(regularizer, jit_compile=False):
                 decoder=nets.qlae_style_decoder(NUM_LATENT, SHAPE),
                 reconstruction_loss=functools.partial(losses.bernoulli_loss,
                                                       reduction="mean"))
-    model.forward(tf.zeros([2, *SHAPE]), training=False)
-    model.compile(optimizer=optimizers.make_optimizer(learning_rate=1e-3),
-                  jit_compile=jit_compile)
-    model.build_optimizers()
-    return model
-
-
-def images_per_second(model, batches, steps, warmup):
-    """Training images per second over `steps` steps after `warmup` steps
-    (the warm-up includes tracing)."""
-    model.fit(batches, epochs=1, steps_per_epoch=warmup, verbose=0)
-    start = time.perf_counter()
-    model.fit(batches, epochs=1, steps_per_epoch=steps, verbose=0)
-    return steps * int(batches.element_spec.shape[0]) / (time.perf_counter() - start)
+    return ready(model, SHAPE, jit_compile, learning_rate=1e-3)
 
 
 def qlae_step_benchmark(batch_size=64, steps=20, warmup=3, jit_compile=False,
                         seed=0):
     """Images/second of the AE step and of the QLAE step (same networks)."""
-    rs = np.random.RandomState(seed)
-    images = (rs.uniform(size=(batch_size, *SHAPE)) > 0.9).astype(np.float32)
-    batches = tf.data.Dataset.from_tensors(images).repeat()
+    batches = binary_batches(batch_size, SHAPE, seed)
     base = images_per_second(build(NoRegularizer(), jit_compile), batches, steps, warmup)
     qlae = images_per_second(build(QLAE(), jit_compile), batches, steps, warmup)
-    return {"model": "qlae", "baseline": "ae", "batch_size": batch_size,
-            "steps": steps, "jit_compile": jit_compile,
-            "device": "GPU" if tf.config.list_logical_devices("GPU") else "CPU",
-            "ae_images_per_second": base,
-            "qlae_images_per_second": qlae,
-            "qlae_relative_throughput": qlae / base}
+    return comparison("qlae", "ae", qlae, base, batch_size=batch_size,
+                      steps=steps, jit_compile=jit_compile)
 
 
 if __name__ == "__main__":

@@ -1,6 +1,7 @@
 """The CFASL extension: pairs, attention, composite symmetry, named losses,
 gradients, the attention's optimizer group, training, and bin/train."""
 
+import json
 import os
 
 import gin
@@ -229,3 +230,22 @@ def test_bin_train_cfasl_gin_exports_a_saved_model(tmp_path):
     assert codes["default"].shape == (3, 10)
     assert os.path.exists(os.path.join(model_dir, "results", "json",
                                        "train_results.json"))
+    # Scored as in the paper (sampled code, FVM, m-FVM, z-diff, MIG, SAP),
+    # with fewer points to stay fast.
+    scored = run_bin("evaluate", "--model_dir=" + model_dir,
+                     "--gin_config=gin_configs/metrics/cfasl_paper.gin",
+                     "--gin_bindings=factor_vae_score.num_train = 40",
+                     "--gin_bindings=factor_vae_score.num_eval = 20",
+                     "--gin_bindings=mfvm.num_votes = 40",
+                     "--gin_bindings=beta_vae_sklearn.num_train = 50",
+                     "--gin_bindings=beta_vae_sklearn.num_eval = 20",
+                     "--gin_bindings=mig.num_train = 500",
+                     "--gin_bindings=sap_score.num_train = 500",
+                     "--gin_bindings=sap_score.num_test = 200",
+                     "--output_dir=" + str(tmp_path / "scores"))
+    assert scored.returncode == 0, scored.stderr[-3000:]
+    with open(tmp_path / "scores" / "results" / "json" / "evaluation_results.json") as f:
+        scores = json.load(f)
+    for key in ("factor_vae_score.train_accuracy", "mfvm.mfvm_2", "mfvm.mfvm_4",
+                "beta_vae_sklearn.eval_accuracy", "mig.discrete_mig", "sap_score.SAP_score"):
+        assert 0.0 <= scores[key] <= 1.0, key

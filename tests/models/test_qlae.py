@@ -9,7 +9,8 @@ import pytest
 import tensorflow as tf
 
 from tfdisent import losses, optimizers, results
-from tfdisent.models.qlae import QLAE, adam_like, weight_decay_partition
+from tfdisent.models.qlae import QLAE
+from tfdisent.models.weight_decay import adam_like, weight_decay_partition
 from tfdisent.models.vae import VAE
 from tfdisent.nets import dlib
 from tfdisent.nets import qlae as nets

@@ -29,7 +29,7 @@ from tfdisent.configurable import configurable
 from tfdisent.latents.quantized import (QuantizedLatent, commitment_loss,
                                        quantization_loss)
 from tfdisent.models.base import OptimizerGroup, Term, TrainableModel, total_loss
-from tfdisent.models.qlae import adam_like, weight_decay_partition
+from tfdisent.models.weight_decay import adam_like, weight_decay_partition
 from tfdisent.nets import factory
 from tfdisent.nets.qlae import dense
 

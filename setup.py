@@ -6,7 +6,7 @@ import os
 from setuptools import find_packages, setup
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-COMMANDS = ("train", "evaluate", "export", "aggregate", "visualize_dataset", "distill")
+COMMANDS = ("train", "evaluate", "export", "aggregate", "visualize_dataset", "ifp", "distill")
 
 
 def _requirements():

@@ -10,8 +10,6 @@ from tfdisent.cli import common
 
 
 def main(argv):
-    if len(argv) > 1:
-        raise ValueError("unexpected arguments: %s" % " ".join(argv[1:]))
     # pylint: disable=import-outside-toplevel,unused-import
     import gin
     from tfdisent.distill import encoder_pipeline, glue_pipeline  # register their gin names

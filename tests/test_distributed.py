@@ -62,3 +62,13 @@ def test_two_workers_end_with_identical_weights(tmp_path):
     for name in names:
         np.testing.assert_array_equal(a.get_tensor(name), b.get_tensor(name))
     assert os.path.exists(os.path.join(model_dir, "saved_model", "saved_model.pb"))
+
+
+@pytest.mark.slow
+def test_methods_train_under_mirrored_strategy():
+    done = subprocess.run([sys.executable, os.path.join(ROOT, "tests", "distributed_methods_check.py")],
+                          capture_output=True, text=True, env=env(), timeout=600)
+    assert done.returncode == 0, done.stderr[-3000:]
+    losses = json.loads(done.stdout.strip().splitlines()[-1])
+    assert set(losses) == {"cfasl", "mipe", "deft"}
+    assert all(np.isfinite(v).all() for v in losses.values())

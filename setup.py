@@ -6,7 +6,8 @@ import os
 from setuptools import find_packages, setup
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-COMMANDS = ("train", "evaluate", "export", "aggregate", "visualize_dataset", "ifp", "distill")
+COMMANDS = ("train", "evaluate", "export", "aggregate", "visualize", "visualize_dataset",
+            "ifp", "distill")
 
 
 def _requirements():

@@ -60,3 +60,19 @@ def save_png(picture, path):
 def save_image_grid(images, path, **grid_options):
     """image_grid(images, **grid_options) written to `path`."""
     return save_png(image_grid(images, **grid_options), path)
+
+
+def save_gif(frames, path, frame_ms=100):
+    """Writes uint8 (or float [0, 1]) frames [F, H, W, C] as a looping GIF.
+
+    Pillow merges identical consecutive frames into one longer frame, so the
+    file may hold fewer frames; the total duration stays F * frame_ms.
+    """
+    frames = to_uint8(frames)
+    if frames.shape[-1] == 1:
+        frames = frames[..., 0]
+    pictures = [Image.fromarray(frame) for frame in frames]
+    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+    pictures[0].save(path, format="GIF", save_all=True, append_images=pictures[1:],
+                     duration=frame_ms, loop=0)
+    return path

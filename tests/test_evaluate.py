@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 import evaluation_fixtures as fx
-from tfdisent import evaluate, results
+from tfdisent import evaluate, gin_config, results
 from tfdisent.metrics import utils
 from tfdisent.representation import SavedModelRepresentation
 
@@ -235,7 +235,7 @@ def test_metric_gin_files_parse_with_unique_labels(config):
     evaluate.register_metrics()
     gin.clear_config()
     try:
-        evaluate.parse_gin([config], [])
+        gin_config.parse([config], [])
         functions = evaluate.evaluation_settings()["evaluation_fn"]
         metrics = evaluate._gin_metrics(functions)
         assert gin.query_parameter("dataset.name") == "auto"

@@ -19,7 +19,6 @@ A failing metric is reported on stderr and recorded as "<metric>.error"
 
 import ast
 import importlib
-import logging as std_logging
 import os
 import shutil
 import sys
@@ -29,7 +28,7 @@ import gin
 import numpy as np
 from absl import logging
 
-from tfdisent import errors, results
+from tfdisent import errors, gin_config, results
 from tfdisent.data import registry
 from tfdisent.metrics import utils
 from tfdisent.representation import SavedModelRepresentation
@@ -274,7 +273,7 @@ def evaluate_with_gin(output_dir, model_dir=None, saved_model=None,
     """Parses the gin configs, evaluates, clears gin; returns the results."""
     register_metrics()
     gin.clear_config()
-    parse_gin(gin_config_files, gin_bindings)
+    gin_config.parse(gin_config_files, gin_bindings)
     try:
         check_output_dir(output_dir, overwrite, protected=(model_dir, saved_model))
         settings = evaluation_settings()
@@ -285,28 +284,6 @@ def evaluate_with_gin(output_dir, model_dir=None, saved_model=None,
                         overwrite=overwrite, **settings)
     finally:
         gin.clear_config()
-
-
-def parse_gin(config_files, bindings):
-    """Parses gin configs and bindings; `include` statements resolve next to
-    the files given (gin's failed lookups elsewhere are not logged)."""
-    for path in config_files:
-        gin.add_config_file_search_path(os.path.dirname(os.path.abspath(path)))
-    quiet = _DropMessages("Path not found")
-    std_logging.getLogger().addFilter(quiet)
-    try:
-        gin.parse_config_files_and_bindings(list(config_files), list(bindings))
-    finally:
-        std_logging.getLogger().removeFilter(quiet)
-
-
-class _DropMessages(std_logging.Filter):
-    def __init__(self, prefix):
-        super().__init__()
-        self.prefix = prefix
-
-    def filter(self, record):
-        return not record.getMessage().startswith(self.prefix)
 
 
 def _gin_metrics(evaluation_fn):

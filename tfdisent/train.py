@@ -16,7 +16,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from tfdisent import callbacks, export, optimizers, results, strategy as strategies
+from tfdisent import callbacks, export, gin_config, optimizers, results, strategy as strategies
 from tfdisent.data import pipelines, registry
 from tfdisent.models import vae as vae_lib
 from tfdisent.models import regularizers  # noqa: F401  (registers gin names)
@@ -155,9 +155,7 @@ def train_with_gin(model_dir, overwrite=False, gin_config_files=(),
                    gin_bindings=(), strategy_name="default"):
     """Parses gin, trains, and returns the final train results."""
     gin.clear_config()
-    for path in gin_config_files:
-        gin.add_config_file_search_path(os.path.dirname(os.path.abspath(path)))
-    gin.parse_config_files_and_bindings(list(gin_config_files), list(gin_bindings))
+    gin_config.parse(gin_config_files, gin_bindings)
     try:
         return train(model_dir, overwrite=overwrite, strategy_name=strategy_name,
                      config_text=gin.config_str())

@@ -6,16 +6,16 @@
 
 from absl import app, flags
 
+from tfdisent import gin_config
 from tfdisent.cli import common
 
 
 def main(argv):
     # pylint: disable=import-outside-toplevel,unused-import
-    import gin
-    from tfdisent.distill import encoder_pipeline, glue_pipeline  # register their gin names
+    from tfdisent.distill import encoder_pipeline, glue_pipeline  # noqa: F401  (register their gin names)
     from tfdisent.distill import run as distill_run
     flag_values = flags.FLAGS
-    gin.parse_config_files_and_bindings(flag_values.gin_config, flag_values.gin_bindings)
+    gin_config.parse(flag_values.gin_config, flag_values.gin_bindings)
     distill_run.prepare_output_dir(flag_values.output_dir, flag_values.overwrite)
     results = distill_run.run_distillation(flag_values.output_dir, seed=flag_values.seed)
     print("results: %s/results/json/%s_results.json (%d values)"

@@ -15,9 +15,12 @@ common.define_gin_flags(seed_binding="model.random_seed")
 def main(argv):
     common.quiet_tensorflow()
     from tfdisent import train  # heavy import after flag parsing
-    bindings = common.gin_bindings()
-    train.train_with_gin(FLAGS.model_dir, FLAGS.overwrite, FLAGS.gin_config,
-                         bindings, FLAGS.strategy)
+    results = train.train_with_gin(FLAGS.model_dir, FLAGS.overwrite, FLAGS.gin_config,
+                                   common.gin_bindings(), FLAGS.strategy)
+    if results:  # the chief: say where things are
+        print("Trained %d steps in %.0f s (loss %.4g); SavedModel and results in %s"
+              % (results["steps"], results["elapsed_time"], results.get("loss", float("nan")),
+                 FLAGS.model_dir))
 
 
 def run():

@@ -8,9 +8,9 @@ import json
 import os
 
 from absl import app, flags
-import gin
 import numpy as np
 
+from tfdisent import gin_config
 from tfdisent.cli import common
 
 FLAGS = flags.FLAGS
@@ -70,7 +70,7 @@ def main(argv):
     bindings = list(FLAGS.gin_bindings)
     if FLAGS.dataset:
         bindings.append("dataset.name = %s" % json.dumps(FLAGS.dataset))
-    gin.parse_config_files_and_bindings(FLAGS.gin_config, bindings)
+    gin_config.parse(FLAGS.gin_config, bindings)
     data = registry.get_configured()
     for path in write_dataset_pictures(data, FLAGS.output_dir, FLAGS.seed, FLAGS.rows,
                                        FLAGS.max_columns, FLAGS.num_samples):

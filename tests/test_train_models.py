@@ -39,9 +39,9 @@ def logged(model_dir, tag="train/loss"):
 def test_each_baseline_trains_and_its_loss_falls(tmp_path, config):
     small_nets = ["encoder.encoder_fn = @deterministic_conv_encoder",
                   "decoder.decoder_fn = @deconv_decoder"] if config == "ae" else []
-    results = run(tmp_path / "m", config, 150, *small_nets)
+    results = run(tmp_path / "m", config, 200, *small_nets)
     losses = logged(str(tmp_path / "m"))
-    assert len(losses) == 15
+    assert len(losses) == 20
     assert np.mean(losses[-3:]) < 0.8 * np.mean(losses[:2]), losses
     assert np.isfinite(results["reconstruction_loss"])
     assert os.path.exists(tmp_path / "m" / "saved_model" / "saved_model.pb")

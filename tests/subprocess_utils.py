@@ -1,6 +1,7 @@
 """Running the binaries as a user would: a subprocess of this interpreter."""
 
 import os
+import socket
 import subprocess
 import sys
 
@@ -28,3 +29,14 @@ def start_bin(binary, *args, **extra_env):
     return subprocess.Popen(command(binary, *args), stdout=subprocess.PIPE,
                             stderr=subprocess.STDOUT, text=True,
                             env=env(**extra_env), cwd=ROOT)
+
+
+def free_ports(count):
+    """`count` TCP ports on 127.0.0.1 that are free right now."""
+    sockets = [socket.socket() for _ in range(count)]
+    for s in sockets:
+        s.bind(("127.0.0.1", 0))
+    ports = [s.getsockname()[1] for s in sockets]
+    for s in sockets:
+        s.close()
+    return ports

@@ -3,7 +3,6 @@ one device; two MultiWorkerMirroredStrategy workers end with equal weights."""
 
 import json
 import os
-import socket
 import subprocess
 import sys
 
@@ -11,7 +10,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from tests.subprocess_utils import ROOT, command, env
+from tests.subprocess_utils import ROOT, command, env, free_ports
 
 
 def test_mirrored_matches_single_device():
@@ -24,20 +23,10 @@ def test_mirrored_matches_single_device():
     assert result["single"][-1] < result["single"][0]  # it trained
 
 
-def _free_ports(n):
-    sockets = [socket.socket() for _ in range(n)]
-    for s in sockets:
-        s.bind(("127.0.0.1", 0))
-    ports = [s.getsockname()[1] for s in sockets]
-    for s in sockets:
-        s.close()
-    return ports
-
-
 @pytest.mark.slow
 def test_two_workers_end_with_identical_weights(tmp_path):
     model_dir = str(tmp_path / "model")
-    workers = ["localhost:%d" % p for p in _free_ports(2)]
+    workers = ["localhost:%d" % p for p in free_ports(2)]
     procs = []
     for index in range(2):
         tf_config = json.dumps({"cluster": {"worker": workers},

@@ -7,13 +7,12 @@ model.training_steps -> 10 and the ports localhost:23456, :23457 -> free ones.""
 import glob
 import os
 import re
-import socket
 import subprocess
 import sys
 
 import pytest
 
-from tests.subprocess_utils import ROOT, env
+from tests.subprocess_utils import ROOT, env, free_ports
 
 MARKER = "<!-- runnable -->"
 PLACEHOLDER_DIR = "/tmp/tfdisent"
@@ -48,16 +47,6 @@ def runnable_blocks(text):
         end = lines.index("```", i + 2)
         blocks.append("\n".join(lines[i + 2:end]))
     return blocks
-
-
-def free_ports(count):
-    sockets = [socket.socket() for _ in range(count)]
-    for s in sockets:
-        s.bind(("127.0.0.1", 0))
-    ports = [s.getsockname()[1] for s in sockets]
-    for s in sockets:
-        s.close()
-    return ports
 
 
 def page_script(text, tmp_dir, ports=()):

@@ -118,10 +118,7 @@ def compute_dci(ground_truth_data, representation_function, random_state, *,
         depth <= 10; several times faster, scores not comparable).
       n_jobs: factors fitted in parallel threads (same result).
     """
-    train = utils.generate_batch_factor_code(
-            ground_truth_data, representation_function, num_train, random_state,
-            batch_size)
-    test = utils.generate_batch_factor_code(
-            ground_truth_data, representation_function, num_test, random_state,
-            batch_size)
+    train, test = utils.train_and_test_codes(
+        ground_truth_data, representation_function, num_train, num_test,
+        random_state, batch_size)
     return _compute_dci(*train, *test, importance=importance, n_jobs=n_jobs)

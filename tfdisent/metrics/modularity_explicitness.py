@@ -98,10 +98,7 @@ def compute_modularity_explicitness(ground_truth_data, representation_function,
                                     num_bins=utils.DEFAULT_NUM_BINS):
     """Returns {"modularity_score", "explicitness_score_train",
     "explicitness_score_test"}."""
-    train = utils.generate_batch_factor_code(
-            ground_truth_data, representation_function, num_train, random_state,
-            batch_size)
-    test = utils.generate_batch_factor_code(
-            ground_truth_data, representation_function, num_test, random_state,
-            batch_size)
+    train, test = utils.train_and_test_codes(
+        ground_truth_data, representation_function, num_train, num_test,
+        random_state, batch_size)
     return _compute_modularity_explicitness(*train, *test, num_bins=num_bins)

@@ -69,10 +69,7 @@ def compute_sap(ground_truth_data, representation_function, random_state, *,
                 continuous_factors=False):
     """SAP score. Returns {"SAP_score"}. The test set is drawn (after the
     training set) even for continuous factors, as in disentanglement_lib."""
-    train = utils.generate_batch_factor_code(
-            ground_truth_data, representation_function, num_train, random_state,
-            batch_size)
-    test = utils.generate_batch_factor_code(
-            ground_truth_data, representation_function, num_test, random_state,
-            batch_size)
+    train, test = utils.train_and_test_codes(
+        ground_truth_data, representation_function, num_train, num_test,
+        random_state, batch_size)
     return _compute_sap(*train, *test, continuous_factors=continuous_factors)

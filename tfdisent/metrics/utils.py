@@ -138,6 +138,17 @@ def generate_batch_factor_code(ground_truth_data, representation_function,
     return codes, factors
 
 
+
+def train_and_test_codes(ground_truth_data, representation_function, num_train,
+                         num_test, random_state, batch_size):
+    """((codes, factors) train, (codes, factors) test), drawn in that order
+    from one random state as disentanglement_lib's supervised metrics do."""
+    train = generate_batch_factor_code(ground_truth_data, representation_function,
+                                       num_train, random_state, batch_size)
+    test = generate_batch_factor_code(ground_truth_data, representation_function,
+                                      num_test, random_state, batch_size)
+    return train, test
+
 def clear_sampling_cache():
     """Forgets every memoised sample of `generate_batch_factor_code`."""
     _sampling_cache.clear()

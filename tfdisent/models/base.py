@@ -48,9 +48,10 @@ class Component(keras.layers.Layer):
     """A part of the objective: a regularizer or an extension.
 
     Override any of: ``prepare(ctx)`` (before the base terms), ``terms(ctx)``
-    (named Terms added to the loss), ``optimizer_groups()``,
-    ``private_variables()`` and ``secondary_update(ctx)`` (its own training
-    after the main update; returns logs).
+    (named Terms added to the loss), ``optimizer_groups()``, and for a part
+    with its own loss ``private_variables()``, ``private_optimizers()``
+    ({name: optimizer} that trains them) and ``secondary_update(ctx)`` (its
+    own training after the main update; returns logs).
     """
 
     def prepare(self, ctx):
@@ -64,6 +65,9 @@ class Component(keras.layers.Layer):
 
     def private_variables(self):
         return []
+
+    def private_optimizers(self):
+        return {}
 
     def secondary_update(self, ctx):
         return {}
@@ -151,7 +155,7 @@ class TrainableModel(keras.Model):
         """Every optimizer whose state is part of a checkpoint, by name."""
         named = {g.name: g.optimizer for g in self.optimizer_groups()}
         for c in self.components:
-            named.update(getattr(c, "private_optimizers", lambda: {})())
+            named.update(c.private_optimizers())
         return named
 
     def build_optimizers(self):
@@ -159,13 +163,12 @@ class TrainableModel(keras.Model):
         for group in self.optimizer_groups():
             group.optimizer.build(group.variables)
         for c in self.components:
-            for opt, variables in getattr(c, "private_optimizer_vars",
-                                          lambda: [])():
-                opt.build(variables)
+            for optimizer in c.private_optimizers().values():
+                optimizer.build(c.private_variables())
 
     # -- the step ----------------------------------------------------------
     def train_step(self, data):
-        x = data[0] if isinstance(data, (tuple, list)) else data
+        x = batch_images(data)
         groups = self.optimizer_groups()
         variables = [v for g in groups for v in g.variables]
         replicas = tf.distribute.get_strategy().num_replicas_in_sync
@@ -182,19 +185,27 @@ class TrainableModel(keras.Model):
             group.optimizer.apply_gradients(
                 zip(grads[start:start + n], group.variables))
             start += n
-        logs = {"loss": loss}
-        logs.update({name: t.value for name, t in terms.items()})
+        logs = term_logs(loss, terms)
         for component in self.components:
             logs.update(component.secondary_update(ctx))
         self.global_step.assign_add(1)
         return replica_share(logs)
 
     def test_step(self, data):
-        x = data[0] if isinstance(data, (tuple, list)) else data
-        terms, _ = self.forward(x, training=False)
-        logs = {"loss": total_loss(terms)}
-        logs.update({name: t.value for name, t in terms.items()})
-        return replica_share(logs)
+        terms, _ = self.forward(batch_images(data), training=False)
+        return replica_share(term_logs(total_loss(terms), terms))
+
+
+def batch_images(data):
+    """The images of a batch that may come as (images, ...)."""
+    return data[0] if isinstance(data, (tuple, list)) else data
+
+
+def term_logs(loss, terms):
+    """{"loss": loss, name: unweighted value for every term}."""
+    logs = {"loss": loss}
+    logs.update({name: t.value for name, t in terms.items()})
+    return logs
 
 
 def replica_share(logs):

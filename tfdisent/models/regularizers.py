@@ -52,11 +52,10 @@ class AnnealedVAE(Component):
         return tf.minimum(self.c_max, self.c_max * fraction)
 
     def terms(self, ctx):
-        kl = _mean_kl(ctx)
+        kl, capacity = _mean_kl(ctx), self.capacity(ctx.step)
         return {"kl_loss": Term(kl, 0.0),
-                "capacity": Term(self.capacity(ctx.step), 0.0),
-                "capacity_penalty": Term(tf.abs(kl - self.capacity(ctx.step)),
-                                         self.gamma)}
+                "capacity": Term(capacity, 0.0),
+                "capacity_penalty": Term(tf.abs(kl - capacity), self.gamma)}
 
 
 def covariance(x):
@@ -233,9 +232,6 @@ class FactorVAE(Component):
 
     def private_optimizers(self):
         return {"discriminator": self.optimizer}
-
-    def private_optimizer_vars(self):
-        return [(self.optimizer, self.discriminator.trainable_variables)]
 
     def terms(self, ctx):
         logits = self.discriminator(ctx.z, training=ctx.training)

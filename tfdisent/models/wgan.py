@@ -28,7 +28,8 @@ import tensorflow as tf
 from tfdisent.configurable import configurable
 from tfdisent.latents.quantized import (QuantizedLatent, commitment_loss,
                                        quantization_loss)
-from tfdisent.models.base import OptimizerGroup, Term, TrainableModel, total_loss
+from tfdisent.models.base import (OptimizerGroup, Term, TrainableModel, batch_images,
+                                  total_loss)
 from tfdisent.models.weight_decay import adam_like, weight_decay_partition
 from tfdisent.nets import factory
 from tfdisent.nets.qlae import dense
@@ -213,7 +214,7 @@ class InfoWGAN(TrainableModel):
         return logs
 
     def train_step(self, data):
-        x = data[0] if isinstance(data, (tuple, list)) else data
+        x = batch_images(data)
         with tf.GradientTape() as tape:
             terms, _ = self.forward(x, training=True)
             loss = total_loss(terms)
@@ -231,7 +232,7 @@ class InfoWGAN(TrainableModel):
         return logs
 
     def test_step(self, data):
-        x = data[0] if isinstance(data, (tuple, list)) else data
+        x = batch_images(data)
         critic, _ = self.forward(x, training=False)
         generator = self.generator_terms(tf.shape(x)[0], training=False)
         logs = {"loss": total_loss(critic), "generator_loss": total_loss(generator)}

@@ -21,9 +21,18 @@ def make_strategy(name):
     raise ValueError("unknown strategy %r; use one of %s" % (name, ", ".join(STRATEGIES)))
 
 
+def _tf_config():
+    return json.loads(os.environ.get("TF_CONFIG", "{}"))
+
+
+def task_index():
+    """This worker's index in TF_CONFIG (0 without one)."""
+    return int(_tf_config().get("task", {}).get("index", 0))
+
+
 def is_chief():
     """True on the worker that writes files (the chief, else worker 0)."""
-    config = json.loads(os.environ.get("TF_CONFIG", "{}"))
+    config = _tf_config()
     task = config.get("task")
     if not task:
         return True

@@ -5,7 +5,6 @@ saved_model/, logs/, results/ (see docs/training.md). A killed run started
 again with the same command resumes from its last checkpoint.
 """
 
-import json
 import os
 import shutil
 import sys
@@ -18,6 +17,7 @@ import tensorflow as tf
 
 from tfdisent import callbacks, export, gin_config, optimizers, results, strategy as strategies
 from tfdisent.data import pipelines, registry
+from tfdisent.data.ground_truth import StateSpace
 from tfdisent.models import vae as vae_lib
 from tfdisent.models import regularizers  # noqa: F401  (registers gin names)
 
@@ -65,10 +65,7 @@ def build_model(model_fn, data, random_seed):
 
 
 def dataset_size(data):
-    size = 1
-    for n in data.factors_num_values:
-        size *= int(n)
-    return size
+    return StateSpace(data.factors_num_values).num_states
 
 
 def checkpoint_for(model):
@@ -105,7 +102,7 @@ def train(model_dir, overwrite=False, strategy_name="default", config_text="",
     guard = callbacks.StopOnNonFinite()
     run_callbacks = [guard, callbacks.PeriodicCheckpoint(manager, checkpoint_every, guard)]
     if chief:
-        sample = data.sample_observations(8, _rs(random_seed))
+        sample = data.sample_observations(8, np.random.RandomState(random_seed))
         run_callbacks.append(callbacks.TensorBoardLogger(
             os.path.join(model_dir, "logs"), tf.constant(sample),
             scalar_every=log_every, image_every=image_every))
@@ -136,19 +133,11 @@ def train(model_dir, overwrite=False, strategy_name="default", config_text="",
     return final
 
 
-def _rs(seed):
-    return np.random.RandomState(seed)
-
-
 def _worker_dir(model_dir, name, chief):
     """Non-chief workers write their (required) checkpoints under workers/."""
     if chief:
         return os.path.join(model_dir, name)
-    return os.path.join(model_dir, "workers", "worker_%d" % _task_index(), name)
-
-
-def _task_index():
-    return int(json.loads(os.environ.get("TF_CONFIG", "{}")).get("task", {}).get("index", 0))
+    return os.path.join(model_dir, "workers", "worker_%d" % strategies.task_index(), name)
 
 
 def train_with_gin(model_dir, overwrite=False, gin_config_files=(),

@@ -97,8 +97,9 @@ def pairwise_log_density(z, mean, logvar):
 def stratified_log_weights(batch_size, dataset_size):
     """Chen et al.'s minibatch-stratified importance weights, as released.
 
-    The released assignment (flat indices 0::B and 1::B, then [B-2, 0]) is
-    kept verbatim, so numbers match the CFASL/MIPE code.
+    The released assignment (flat indices 0::B and 1::B, i.e. columns 0
+    and 1, then [B-2, 0]) is kept verbatim; Chen et al.'s code and the
+    CFASL/MIPE copies of it build the same matrix.
     """
     batch_size = tf.convert_to_tensor(batch_size, tf.int32)
     m = batch_size - 1
@@ -118,17 +119,23 @@ class BetaTCVAE(Component):
 
     estimator="mws": disentanglement_lib's minibatch-weighted estimate,
       loss KL + (β − 1)·TC.
-    estimator="mss": the minibatch-stratified estimate of the CFASL/MIPE
-      code, loss α·MI + β·TC + γ·DWKL (α = γ = 1), needing `dataset_size`.
+    estimator="mss": Chen et al.'s minibatch-stratified estimate, loss
+      α·MI + β·TC + γ·DWKL (α = γ = 1, as the CFASL/MIPE code), needing
+      `dataset_size`. log w enters the joint log q(z) once.
+    replicate_official_joint_weights: the CFASL/MIPE code's form, which
+      adds log w to each of the D dimensions before summing them for the
+      joint (D·log w); it changes MI and TC, not DWKL.
     """
 
     def __init__(self, beta=6.0, estimator="mws", dataset_size=None,
-                 alpha=1.0, gamma=1.0, **kwargs):
+                 alpha=1.0, gamma=1.0, replicate_official_joint_weights=False,
+                 **kwargs):
         super().__init__(**kwargs)
         if estimator not in ("mws", "mss"):
             raise ValueError("estimator must be 'mws' or 'mss', got %r" % (estimator,))
         self.beta, self.estimator = beta, estimator
         self.dataset_size, self.alpha, self.gamma = dataset_size, alpha, gamma
+        self.replicate_official_joint_weights = replicate_official_joint_weights
 
     def attach(self, model):
         self.dataset_size = self.dataset_size or model.dataset_size
@@ -145,7 +152,10 @@ class BetaTCVAE(Component):
             return {"kl_loss": Term(_mean_kl(ctx)),
                     "total_correlation": Term(tc, self.beta - 1.0)}
         weights = stratified_log_weights(tf.shape(ctx.z)[0], self.dataset_size)
-        log_qz = tf.reduce_logsumexp(weights + tf.reduce_sum(log_qz_i, 2), axis=1)
+        copies = tf.cast(tf.shape(ctx.z)[1], weights.dtype) \
+            if self.replicate_official_joint_weights else 1.0
+        log_qz = tf.reduce_logsumexp(copies * weights + tf.reduce_sum(log_qz_i, 2),
+                                     axis=1)
         log_prod = tf.reduce_sum(
             tf.reduce_logsumexp(weights[:, :, None] + log_qz_i, axis=1), 1)
         zeros = tf.zeros_like(ctx.z)
@@ -162,13 +172,32 @@ class BetaTCVAE(Component):
 @configurable("control_vae")
 class ControlVAE(Component):
     """ControlVAE (Shao et al. 2020): β set each step by a PI controller
-    that drives the KL to `target_kl`; β stays in [beta_min, beta_max]."""
+    that drives the KL to a set point; β stays in [beta_min, beta_max].
+
+    target="linear_ramp" (default, as the paper and the CFASL code): the set
+      point grows linearly from `initial_kl` at step 0 to `target_kl` at
+      `ramp_steps` and stays there; target="constant": `target_kl` always.
+    replicate_official_integral: the CFASL code's `pi_ctrl`, whose integral
+      never updates (its guard reads a β that stays 0), so β = P + β_min,
+      and β is not detached from the KL.
+    """
 
     def __init__(self, target_kl=16.0, k_p=0.01, k_i=0.001, beta_min=1.0,
-                 beta_max=100.0, **kwargs):
+                 beta_max=100.0, target="linear_ramp", initial_kl=0.5,
+                 ramp_steps=300000, replicate_official_integral=False,
+                 **kwargs):
         super().__init__(**kwargs)
+        if target not in ("constant", "linear_ramp"):
+            raise ValueError("control_vae.target must be 'constant' or "
+                             "'linear_ramp', got %r" % (target,))
+        if target == "linear_ramp" and not (ramp_steps and ramp_steps > 0):
+            raise ValueError("control_vae.ramp_steps must be a positive "
+                             "number of steps, got %r" % (ramp_steps,))
         self.target_kl, self.k_p, self.k_i = target_kl, k_p, k_i
         self.beta_min, self.beta_max = beta_min, beta_max
+        self.target, self.initial_kl = target, initial_kl
+        self.ramp_steps = ramp_steps
+        self.replicate_official_integral = replicate_official_integral
         self.integral = self.add_weight(
             name="integral", shape=(), initializer="zeros", trainable=False,
             aggregation="only_first_replica")
@@ -177,24 +206,40 @@ class ControlVAE(Component):
             initializer=keras.initializers.Constant(beta_min),
             aggregation="only_first_replica")
 
-    def controller(self, kl):
-        """One PI step; returns the new β (anti-windup: I frozen at a bound)."""
-        error = self.target_kl - kl
+    def set_point(self, step):
+        """The KL the controller aims at in `step` (0-based)."""
+        if self.target == "constant":
+            return tf.constant(self.target_kl, tf.float32)
+        fraction = tf.minimum(tf.cast(step, tf.float32) / float(self.ramp_steps), 1.0)
+        return self.initial_kl + (self.target_kl - self.initial_kl) * fraction
+
+    def controller(self, kl, step=0):
+        """One PI step; returns the new β and integral (anti-windup: the
+        integral keeps its value when its update would take β past a bound;
+        β = P + I + β_min from the kept I, then clipped)."""
+        error = self.set_point(step) - kl
         proportional = self.k_p / (1.0 + tf.exp(error))
-        integral = self.integral - self.k_i * error
+        integral = tf.identity(self.integral)
+        if not self.replicate_official_integral:
+            candidate = integral - self.k_i * error
+            unclipped = proportional + candidate + self.beta_min
+            saturated = tf.logical_or(unclipped < self.beta_min,
+                                      unclipped > self.beta_max)
+            integral = tf.where(saturated, integral, candidate)
         beta = proportional + integral + self.beta_min
-        saturated = tf.logical_or(beta < self.beta_min, beta > self.beta_max)
-        integral = tf.where(saturated, self.integral, integral)
         return tf.clip_by_value(beta, self.beta_min, self.beta_max), integral
 
     def terms(self, ctx):
         kl = _mean_kl(ctx)
+        beta = tf.identity(self.beta)
         if ctx.training:
-            beta, integral = self.controller(tf.stop_gradient(kl))
-            self.beta.assign(beta)
-            self.integral.assign(integral)
-        return {"kl_loss": Term(kl, tf.identity(self.beta)),
-                "beta": Term(tf.identity(self.beta), 0.0)}
+            live = kl if self.replicate_official_integral else tf.stop_gradient(kl)
+            beta, integral = self.controller(live, ctx.step)
+            self.beta.assign(tf.stop_gradient(beta))
+            self.integral.assign(tf.stop_gradient(integral))
+        return {"kl_loss": Term(kl, beta),
+                "beta": Term(tf.stop_gradient(beta), 0.0),
+                "kl_set_point": Term(self.set_point(ctx.step), 0.0)}
 
 
 def shuffle_codes(z, uniform_noise):
@@ -242,9 +287,10 @@ class FactorVAE(Component):
     def discriminator_loss(self, z, shuffled):
         real = tf.nn.log_softmax(self.discriminator(z, training=True))
         fake = tf.nn.log_softmax(self.discriminator(shuffled, training=True))
-        clip = math.log(1e-6)
-        return -(0.5 * tf.reduce_mean(tf.maximum(real[:, 0], clip))
-                 + 0.5 * tf.reduce_mean(tf.maximum(fake[:, 1], clip)))
+        # disentanglement_lib clips the probabilities to [1e-6, 1 - 1e-6].
+        low, high = math.log(1e-6), math.log1p(-1e-6)
+        return -(0.5 * tf.reduce_mean(tf.clip_by_value(real[:, 0], low, high))
+                 + 0.5 * tf.reduce_mean(tf.clip_by_value(fake[:, 1], low, high)))
 
     def secondary_update(self, ctx):
         z = tf.stop_gradient(ctx.z)

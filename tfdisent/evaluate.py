@@ -1,4 +1,5 @@
-"""Scores a SavedModel with one or several metrics; writes OUT/results/.
+"""Scores a SavedModel, or saved codes, with one or several metrics; writes
+OUT/results/.
 
 Gin names follow disentanglement_lib's metric configs::
 
@@ -15,10 +16,14 @@ theirs with the metric reference as written in gin, without the "@"
 ("mig.discrete_mig", "downstream_logistic/downstream_task.10:mean_test_accuracy").
 A failing metric is reported on stderr and recorded as "<metric>.error"
 ("error" alone for one metric); the other metrics still run.
+
+`evaluation.codes = "FILE"` (bin/evaluate --codes) scores saved codes instead
+(tfdisent.metrics.saved_codes) with the metrics' array API: no SavedModel,
+no dataset, no TensorFlow.
 """
 
 import ast
-import importlib
+import inspect
 import os
 import shutil
 import sys
@@ -30,24 +35,11 @@ from absl import logging
 
 from tfdisent import errors, gin_config, results
 from tfdisent.data import registry
-from tfdisent.metrics import utils
+from tfdisent.metrics import api, saved_codes, utils
 from tfdisent.representation import SavedModelRepresentation
 
-# gin name (disentanglement_lib's where it has one) -> "module:function".
-METRICS = {
-    "beta_vae_sklearn": "tfdisent.metrics.beta_vae:compute_beta_vae_sklearn",
-    "factor_vae_score": "tfdisent.metrics.factor_vae:compute_factor_vae",
-    "mig": "tfdisent.metrics.mig:compute_mig",
-    "dci": "tfdisent.metrics.dci:compute_dci",
-    "sap_score": "tfdisent.metrics.sap:compute_sap",
-    "modularity_explicitness":
-        "tfdisent.metrics.modularity_explicitness:compute_modularity_explicitness",
-    "irs": "tfdisent.metrics.irs:compute_irs",
-    "unsupervised_metrics": "tfdisent.metrics.unsupervised:compute_unsupervised_metrics",
-    "downstream_task": "tfdisent.metrics.downstream:compute_downstream_task",
-    "infomec": "tfdisent.metrics.infomec:compute_infomec",
-    "mfvm": "tfdisent.metrics.mfvm:compute_mfvm",
-}
+# gin name (disentanglement_lib's where it has one) -> sampler.
+METRICS = api.METRICS
 
 # disentanglement_lib binds some metric options on shared configurables; a
 # bound one is copied onto the parameter of the metrics that read it there
@@ -64,7 +56,8 @@ _metric_functions = {}
 
 @gin.configurable("evaluation")
 def evaluation_settings(evaluation_fn=gin.REQUIRED, random_seed=0, name="",
-                        representation="representation", batch_size=64):
+                        representation="representation", batch_size=64,
+                        codes=None, factor_bins=None):
     """The `evaluation.*` gin bindings.
 
     Args:
@@ -76,10 +69,14 @@ def evaluation_settings(evaluation_fn=gin.REQUIRED, random_seed=0, name="",
       representation: "representation" | "mean" | "sampled" (see
         tfdisent.representation).
       batch_size: images per SavedModel call.
+      codes: a saved codes file to score instead of a SavedModel (--codes).
+      factor_bins: bins for raw continuous factors of saved codes
+        (tfdisent.metrics.api.factor_classes).
     """
     del name  # recorded in the operative config only
     return dict(evaluation_fn=evaluation_fn, random_seed=random_seed,
-                representation=representation, batch_size=batch_size)
+                representation=representation, batch_size=batch_size,
+                codes=codes, factor_bins=factor_bins)
 
 
 @gin.configurable("discretizer")
@@ -104,24 +101,11 @@ gin.external_configurable(utils.gradient_boosting_classifier,
 
 
 def register_metrics():
-    """Registers every available metric as a gin configurable (once).
-
-    A metric whose module is not installed is skipped; binding it then fails
-    with gin's "No configurable matching" error.
-    """
-    for name, target in METRICS.items():
-        if name in _metric_functions:
-            continue
-        module_name, function_name = target.split(":")
-        try:
-            module = importlib.import_module(module_name)
-        except ModuleNotFoundError as e:
-            if e.name != module_name:
-                raise
-            continue
-        function = getattr(module, function_name)
-        gin.external_configurable(function, name, denylist=_NOT_CONFIGURABLE)
-        _metric_functions[name] = function
+    """Registers every metric's sampler as a gin configurable (once)."""
+    for name, function in METRICS.items():
+        if name not in _metric_functions:
+            gin.external_configurable(function, name, denylist=_NOT_CONFIGURABLE)
+            _metric_functions[name] = function
 
 
 # --- the pipeline --------------------------------------------------------------
@@ -193,6 +177,43 @@ def run_metrics(metrics, ground_truth_data, representation_function, random_seed
     return scores
 
 
+def evaluate_codes(output_dir, codes, metrics, *, random_seed=0, factor_bins=None,
+                   overwrite=False, operative_gin=None):
+    """Scores saved codes and writes OUTPUT_DIR/results; returns the results.
+
+    Args:
+      codes: a codes file (tfdisent.metrics.saved_codes) or an api.Sample.
+      metrics: {label: (metric name, settings)}, settings as `api.scorer`
+        takes them (num_train = the first points used, ...).
+      random_seed: each metric gets np.random.RandomState(random_seed).
+      factor_bins: bins for raw continuous factors (api.factor_classes).
+
+    Everything (the file, every metric's settings and point counts) is
+    checked before anything is written.
+    """
+    if not metrics:
+        raise ValueError("no metric to evaluate")
+    from_file = isinstance(codes, str)
+    check_output_dir(output_dir, overwrite, protected=(codes,) if from_file else ())
+    sample = saved_codes.load(codes, factor_bins) if from_file else codes
+    runs = {label: api.scorer(name, sample, settings)
+            for label, (name, settings) in metrics.items()}
+    if os.path.exists(output_dir):
+        shutil.rmtree(output_dir)
+    scores = run_metrics({label: _ignoring_sampler_arguments(run)
+                          for label, run in runs.items()}, None, None, random_seed)
+    results.update_result_directory(os.path.join(output_dir, "results"),
+                                    "evaluation", scores,
+                                    operative_gin=operative_gin)
+    return scores
+
+
+def _ignoring_sampler_arguments(run):
+    """run(random_state) as a `run_metrics` metric."""
+    return lambda ground_truth_data, representation_function, random_state: (
+            run(random_state))
+
+
 def failed_metrics(scores):
     """The error entries of `run_metrics` results: {key: message}."""
     return {k: v for k, v in scores.items() if k == "error" or k.endswith(".error")}
@@ -201,7 +222,8 @@ def failed_metrics(scores):
 def locate_model(model_dir, saved_model):
     """(SavedModel path, results directory to carry forward or None)."""
     if (model_dir is None) == (saved_model is None):
-        raise ValueError("give exactly one of --model_dir and --saved_model")
+        raise ValueError("give exactly one of --model_dir, --saved_model and "
+                         "--codes")
     if model_dir is not None:
         if not os.path.isdir(model_dir):
             raise FileNotFoundError("no model directory at %s" % model_dir)
@@ -270,13 +292,22 @@ def _gin_value(text):
 
 def evaluate_with_gin(output_dir, model_dir=None, saved_model=None,
                       gin_config_files=(), gin_bindings=(), overwrite=False):
-    """Parses the gin configs, evaluates, clears gin; returns the results."""
+    """Parses the gin configs, evaluates, clears gin; returns the results.
+
+    With `evaluation.codes` bound, scores that codes file (no model)."""
     register_metrics()
     gin.clear_config()
     gin_config.parse(gin_config_files, gin_bindings)
     try:
-        check_output_dir(output_dir, overwrite, protected=(model_dir, saved_model))
         settings = evaluation_settings()
+        codes, factor_bins = settings.pop("codes"), settings.pop("factor_bins")
+        if codes is not None:
+            if model_dir is not None or saved_model is not None:
+                raise ValueError("--codes scores saved codes; give it without "
+                                 "--model_dir and --saved_model")
+            return _evaluate_codes_with_gin(output_dir, codes, factor_bins,
+                                            settings["random_seed"], overwrite)
+        check_output_dir(output_dir, overwrite, protected=(model_dir, saved_model))
         metrics = _gin_metrics(settings.pop("evaluation_fn"))
         dataset = _gin_dataset(model_dir, saved_model)
         return evaluate(output_dir, metrics, model_dir=model_dir,
@@ -286,10 +317,40 @@ def evaluate_with_gin(output_dir, model_dir=None, saved_model=None,
         gin.clear_config()
 
 
+def _evaluate_codes_with_gin(output_dir, codes, factor_bins, random_seed,
+                             overwrite):
+    """evaluate_codes with each metric's gin settings (its sampler's defaults
+    where unbound); the operative config records every setting used."""
+    metrics, lines = {}, []
+    for reference in _metric_references():
+        name, label = reference.configurable.name, reference.scoped_selector
+        defaults = {p.name: p.default for p in
+                    inspect.signature(_metric_functions[name]).parameters.values()}
+        bound = gin.get_bindings(label)
+        as_written = gin.get_bindings(label, resolve_references=False)
+        used = sorted(api.parameters(name))
+        metrics[label] = (name, {k: bound.get(k, defaults[k]) for k in used})
+        lines += ["%s.%s = %r" % (label, k, as_written.get(k, defaults[k]))
+                  for k in used]
+    operative_gin = (gin.operative_config_str()
+                     + "\n# Metric settings used on the saved codes:\n"
+                     + "\n".join(lines) + "\n")
+    return evaluate_codes(output_dir, codes, metrics, random_seed=random_seed,
+                          factor_bins=factor_bins, overwrite=overwrite,
+                          operative_gin=operative_gin)
+
+
 def _gin_metrics(evaluation_fn):
     """{label: gin-configured metric} from `evaluation.evaluation_fn`."""
     functions = (evaluation_fn if isinstance(evaluation_fn, (list, tuple))
                  else [evaluation_fn])
+    references = _metric_references()
+    return dict(zip([r.scoped_selector for r in references], functions))
+
+
+def _metric_references():
+    """The checked metric references of `evaluation.evaluation_fn`, with the
+    shared dlib bindings copied onto them."""
     references = gin.query_parameter("evaluation.evaluation_fn")
     if not isinstance(references, (list, tuple)):
         references = [references]
@@ -309,7 +370,7 @@ def _gin_metrics(evaluation_fn):
         raise ValueError("%s is not a metric; metrics: %s"
                          % (unknown[0], ", ".join(sorted(_metric_functions))))
     _copy_shared_bindings({r.configurable.name for r in references})
-    return dict(zip(labels, functions))
+    return references
 
 
 def _copy_shared_bindings(metric_names):

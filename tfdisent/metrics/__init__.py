@@ -3,13 +3,24 @@ on arrays (codes [N, K], factors [N, F]) plus a sampler
 ``compute_*(ground_truth_data, representation_function, random_state, **kw)``
 that returns a dict of scores under disentanglement_lib's keys.
 
+The public entry points (docs/metrics_api.md), usable from any framework
+(nothing here imports TensorFlow):
+
+- `score(codes, factors, metrics, test=(codes_test, factors_test), ...)`
+  scores codes already computed;
+- `score_representation(representation, ground_truth_data, metrics, ...)`
+  runs the samplers with any callable observations -> codes.
+
 `METRICS` maps disentanglement_lib's gin names to the samplers.
 """
 
+from tfdisent.metrics.api import (FIXED_SAMPLE_METRICS, METRICS, SAMPLED_METRICS,
+                                  factor_classes, score, score_representation)
 from tfdisent.metrics.beta_vae import compute_beta_vae_sklearn
 from tfdisent.metrics.dci import compute_dci
 from tfdisent.metrics.downstream import compute_downstream_task
 from tfdisent.metrics.factor_vae import compute_factor_vae
+from tfdisent.metrics.infomec import compute_infomec
 from tfdisent.metrics.irs import compute_irs
 from tfdisent.metrics.mfvm import compute_mfvm
 from tfdisent.metrics.mig import compute_mig
@@ -19,16 +30,3 @@ from tfdisent.metrics.sap import compute_sap
 from tfdisent.metrics.unsupervised import compute_unsupervised_metrics
 from tfdisent.metrics.utils import (clear_sampling_cache,
                                     generate_batch_factor_code)
-
-METRICS = {
-        "beta_vae_sklearn": compute_beta_vae_sklearn,
-        "factor_vae_score": compute_factor_vae,
-        "mig": compute_mig,
-        "dci": compute_dci,
-        "sap_score": compute_sap,
-        "modularity_explicitness": compute_modularity_explicitness,
-        "irs": compute_irs,
-        "unsupervised_metrics": compute_unsupervised_metrics,
-        "downstream_task": compute_downstream_task,
-        "mfvm": compute_mfvm,
-}

@@ -134,3 +134,77 @@ def test_codebook_shape_and_truncated_init():
     values = book.algebra.numpy()
     assert values.shape == (4, 16, 4, 4)
     assert np.abs(values).max() <= 2.0 and 0.6 < values.std() < 1.0
+
+
+def official_commutative(group_elements, dim, num_elements):
+    """CFASL models/group_action_layer.py, Group_Elements.commutative(div=dim),
+    transcribed (torch.matmul -> @, .view/.reshape -> reshape)."""
+    loss = 0.0
+    basis = group_elements.reshape(-1, dim * num_elements)
+    basis_matrix = group_elements @ basis
+    basis_matrix = basis_matrix.reshape(-1, dim * num_elements)
+    basis_matrix_t = basis_matrix.copy()
+    div = dim
+    for i in range(num_elements // div):
+        for j in range(i + 1, num_elements // div, 1):
+            basis_matrix_t[j * dim:(j + 1) * dim, i * dim:(i + 1) * dim] = \
+                basis_matrix[i * dim:(i + 1) * dim, j * dim:(j + 1) * dim]
+            basis_matrix_t[i * dim:(i + 1) * dim, j * dim:(j + 1) * dim] = \
+                basis_matrix[j * dim:(j + 1) * dim, i * dim:(i + 1) * dim]
+            difference = (basis_matrix - basis_matrix_t) ** 2
+            loss = loss + difference.mean()
+    return loss
+
+
+def official_independent_losses(group_elements, z, idx, sec, sub_sec):
+    """CFASL models/group_action_layer.py, Group_Elements.indepdent_loss with
+    the perpendicular draw `idx` given (the code: np.random.choice(sec, sec))."""
+    dim = z.shape[1]
+    symmetries = np.stack([scipy.linalg.expm(g) for g in group_elements])
+    difference_mean = z - z @ symmetries
+    square = difference_mean.reshape(-1, dim) ** 2
+    spars_loss = np.mean((square.sum(-1) - square.max(-1)) ** 2)
+    difference_mean = difference_mean.reshape(sec, sub_sec, -1, dim)
+    par = difference_mean.reshape(sec, -1, dim)
+    par_norm = np.linalg.norm(par, axis=-1, keepdims=True)
+    par_norm = par_norm @ par_norm.transpose(0, 2, 1)
+    parallel_loss = np.mean(-np.log((par @ par.transpose(0, 2, 1) / par_norm) ** 2 + 1e-9))
+    selected = np.concatenate([difference_mean[i, idx[i]] for i in range(sec)], 0)
+    norm = np.linalg.norm(selected, axis=-1, keepdims=True)
+    cos2 = (selected @ selected.T / (norm @ norm.T)) ** 2
+    section = cos2.shape[0] // sec
+    mask = np.ones_like(cos2)
+    for i in range(sec):
+        mask[i * section:(i + 1) * section, i * section:(i + 1) * section] = 0
+    return spars_loss, parallel_loss, np.mean(cos2 * mask)
+
+
+@pytest.mark.parametrize("dim, elements", [(3, 4), (4, 6), (10, 16)])
+def test_released_commutativity_matches_the_official_loop(dim, elements):
+    algebra = np.random.RandomState(dim).normal(size=(dim, elements, dim, dim)).astype(np.float32)
+    expected = official_commutative(algebra.reshape(-1, dim, dim).astype(np.float64),
+                                    dim, dim * elements)
+    got = float(symmetry.released_commutativity_loss(tf.constant(algebra)))
+    np.testing.assert_allclose(got, expected, rtol=1e-5)
+
+
+def test_true_commutator_is_far_larger_than_the_released_one_at_init():
+    book = symmetry.SymmetryCodebook(10, elements_per_section=16, stddev=1.0)
+    true = float(symmetry.commutativity_loss(book.algebra))
+    released = float(symmetry.released_commutativity_loss(book.algebra))
+    assert 100.0 < true / released < 300.0  # measured ~175 (docs/methods/cfasl.md)
+
+
+def test_codebook_losses_match_the_official_independent_loss():
+    rs = np.random.RandomState(7)
+    sec, sub_sec, batch = 3, 4, 5
+    algebra = (0.5 * rs.normal(size=(sec, sub_sec, sec, sec))).astype(np.float32)
+    z = rs.normal(size=(batch, sec)).astype(np.float32)
+    idx = np.array([2, 0, 1])
+    sparsity, parallel, perpendicular = official_independent_losses(
+        algebra.reshape(-1, sec, sec).astype(np.float64), z.astype(np.float64), idx, sec, sub_sec)
+    d = symmetry.displacements(tf.constant(z), symmetry.expm(tf.constant(algebra)))
+    np.testing.assert_allclose(float(symmetry.sparsity_loss(d)), sparsity, rtol=1e-4)
+    np.testing.assert_allclose(float(symmetry.parallel_loss(d)), parallel, rtol=1e-4)
+    np.testing.assert_allclose(float(symmetry.perpendicular_loss(d, tf.constant(idx))),
+                               perpendicular, rtol=1e-4)

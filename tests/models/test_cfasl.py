@@ -10,6 +10,7 @@ import pytest
 import tensorflow as tf
 
 from tfdisent import train  # noqa: F401  (registers the gin names model.*, dataset.*)
+from tfdisent.latents import symmetry
 from tfdisent.models import cfasl as cfasl_lib
 from tfdisent.models import clg_vae
 from tfdisent.models import regularizers as r
@@ -145,6 +146,29 @@ def test_switch_noise_and_element_choice_are_a_function_of_the_step():
     np.testing.assert_array_equal(switch, again[0])
     assert perpendicular == again[1]
     assert not np.array_equal(switch, draw(4)[0])
+
+
+@pytest.mark.parametrize("all_elements, drawn_from", [(False, 4), (True, 6)])
+def test_perpendicular_element_is_drawn_from_the_official_range(all_elements, drawn_from):
+    # CFASL group_action_layer.py, indepdent_loss: np.random.choice(self.sec,
+    # self.sec) with sec = D: only the first D of |SS| elements (D=4 < |SS|=6).
+    model = cfasl_vae(num_latent=4, elements_per_section=6,
+                      perpendicular_from_all_elements=all_elements)
+    component = model.components[1]
+    drawn = []
+    for step in range(60):
+        model.global_step.assign(step)
+        drawn.append(component.perpendicular_choice(model).numpy())
+    assert set(np.concatenate(drawn)) == set(range(drawn_from))
+
+
+def test_official_commutativity_flag_switches_the_penalty():
+    released = cfasl_vae(replicate_official_commutativity=True)
+    algebra = released.components[1].codebook.algebra
+    terms, _ = released.forward(blobs(8), training=True)
+    np.testing.assert_allclose(float(terms["cfasl_commutativity"].value),
+                               float(symmetry.released_commutativity_loss(algebra)), rtol=1e-6)
+    assert float(symmetry.commutativity_loss(algebra)) > 3 * float(terms["cfasl_commutativity"].value)
 
 
 def test_gradients_reach_codebook_attention_encoder_and_decoder():

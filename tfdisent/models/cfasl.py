@@ -56,6 +56,12 @@ class CFASL(Component):
       decoder_equivariance_weight: epsilon (0.1 or 0.01).
       commutativity: False skips the commutator penalty (the paper's
         "computation reduction").
+      replicate_official_commutativity: the released `commutative()` (a
+        scrambled, partial penalty, ~175x smaller at the std-1 init) in
+        place of the true commutator penalty over all elements.
+      perpendicular_from_all_elements: draw the perpendicular loss's element
+        of each section from all |SS| elements; False (default, as the
+        code's np.random.choice(D, D)) draws from the first min(D, |SS|).
       codebook_stddev: truncated-normal init of the codebook (the CLG
         variant of the code uses ~1e-6).
       max_algebra_norm: overflow guard of every expm (None: none).
@@ -71,7 +77,8 @@ class CFASL(Component):
                  sparsity_weight=1.0, commutativity_weight=1.0,
                  switch_weight=1.0, encoder_equivariance_weight=1.0,
                  decoder_equivariance_weight=0.1, commutativity=True,
-                 codebook_stddev=1.0,
+                 replicate_official_commutativity=False,
+                 perpendicular_from_all_elements=False, codebook_stddev=1.0,
                  max_algebra_norm=symmetry.DEFAULT_MAX_NORM,
                  attention_learning_rate=2e-5, attention_optimizer=None,
                  replicate_sigma_bug=False, **kwargs):
@@ -88,6 +95,8 @@ class CFASL(Component):
             "cfasl_decoder_equivariance": decoder_equivariance_weight,
         }
         self.commutativity = commutativity
+        self.replicate_official_commutativity = replicate_official_commutativity
+        self.perpendicular_from_all_elements = perpendicular_from_all_elements
         self.codebook_stddev = codebook_stddev
         self.max_algebra_norm = max_algebra_norm
         self.attention_learning_rate = attention_learning_rate
@@ -157,21 +166,28 @@ class CFASL(Component):
             switch=switch, switch_logits=switch_logits,
             transformed_logits=transformed_logits)
 
+    def perpendicular_choice(self, model):
+        """The element of each section the perpendicular loss compares, [S]
+        int: uniform over the first min(D, |SS|) elements (the code's
+        np.random.choice(D, D)), or over all |SS| with
+        `perpendicular_from_all_elements`."""
+        sections = self.codebook.num_latent
+        drawn_from = self.elements_per_section if self.perpendicular_from_all_elements \
+            else min(sections, self.elements_per_section)
+        uniform = model.random_uniform([sections], salt=PERPENDICULAR_SALT,
+                                       per_example=False)
+        return tf.minimum(tf.cast(uniform * drawn_from, tf.int32), drawn_from - 1)
+
     def terms(self, ctx):
         c = ctx.cfasl
         model = ctx.model
         d = symmetry.displacements(ctx.z, c["groups"])
-        sections = self.codebook.num_latent
-        choice = tf.minimum(
-            tf.cast(model.random_uniform([sections], salt=PERPENDICULAR_SALT,
-                                         per_example=False)
-                    * self.elements_per_section, tf.int32),
-            self.elements_per_section - 1)
         labels = tf.cast(tf.abs(c["z1"] - c["z2"]) > self.threshold, tf.int32)
         x1, x2 = split_pairs(ctx.x)
         values = {
             "cfasl_parallel": symmetry.parallel_loss(d),
-            "cfasl_perpendicular": symmetry.perpendicular_loss(d, choice),
+            "cfasl_perpendicular": symmetry.perpendicular_loss(
+                d, self.perpendicular_choice(model)),
             "cfasl_sparsity": symmetry.sparsity_loss(d),
             "cfasl_switch": switch_loss(c["switch_logits"], labels),
             "cfasl_encoder_equivariance":
@@ -181,8 +197,9 @@ class CFASL(Component):
                 tf.concat([x1, x2], 0), c["transformed_logits"])),
         }
         if self.commutativity:
-            values["cfasl_commutativity"] = symmetry.commutativity_loss(
-                self.codebook.algebra)
+            penalty = symmetry.released_commutativity_loss \
+                if self.replicate_official_commutativity else symmetry.commutativity_loss
+            values["cfasl_commutativity"] = penalty(self.codebook.algebra)
         terms = {name: Term(value, self.weights_by_term[name])
                  for name, value in values.items()}
         terms["cfasl_switch_on"] = Term(tf.reduce_mean(c["switch"]), 0.0)

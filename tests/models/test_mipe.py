@@ -8,11 +8,13 @@ import sys
 import gin
 import numpy as np
 import pytest
+import scipy.linalg
 import tensorflow as tf
 
 from tfdisent.models import regularizers as r
 from tfdisent.models.base import Component, total_loss
 from tfdisent.models.mipe import MIPE, mixture_logits
+from tests.latents.test_ef_conversion import LOW_RANK, reference_unit
 from tests.models.helpers import blobs, fit_steps, small_vae
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -109,15 +111,34 @@ def test_single_unit_hands_the_transformed_code_to_the_base():
         np.mean((k - g) ** 2), rel=1e-5)
 
 
+def official_unit_similarity(ef_layer, unit, z_hat, eps_hat, training):
+    """EF similarity of one unit from the numpy port of the official
+    EF_conversion (MIPET-VAEs models/ipe_transformation.py, forward/ef_loss;
+    the port is tests/latents/test_ef_conversion.py::reference_unit)."""
+    params = {}
+    for name in LOW_RANK:
+        maps = getattr(ef_layer, name)
+        params[name + "/u"] = maps.u.numpy()[unit].astype(np.float64)
+        params[name + "/v"] = maps.v.numpy()[unit].astype(np.float64)
+    params["lagrange_kernel"] = ef_layer.lagrange_kernel.numpy()[unit].astype(np.float64)
+    params["lagrange_bias"] = ef_layer.lagrange_bias.numpy()[unit].astype(np.float64)
+    return reference_unit(z_hat.astype(np.float64), eps_hat.astype(np.float64), params,
+                          training)[1]
+
+
 def test_mask_acts_in_training_only():
-    model, _ = mipe_vae()
+    model, mipe = mipe_vae()
     x = blobs(4)
-    train_terms, _ = model.forward(x, training=True)
+    train_terms, ctx = model.forward(x, training=True)
     eval_terms, _ = model.forward(x, training=False)  # same step: same noise
     assert float(train_terms["reconstruction_loss"].value) == pytest.approx(
         float(eval_terms["reconstruction_loss"].value), rel=1e-6)
-    assert abs(float(train_terms["ef_similarity"].value)
-               - float(eval_terms["ef_similarity"].value)) > 1e-3
+    z_hat, eps_hat = ctx.mipe_z.numpy(), ctx.mipe_eps.numpy()
+    for training, terms in ((True, train_terms), (False, eval_terms)):
+        expected = np.mean(np.sum([official_unit_similarity(mipe.ef, i, z_hat[i], eps_hat[i],
+                                                             training)
+                                   for i in range(3)], axis=0))
+        np.testing.assert_allclose(float(terms["ef_similarity"].value), expected, rtol=1e-4)
 
 
 @pytest.mark.parametrize("regularizer,kwargs", [
@@ -173,11 +194,34 @@ def test_representation_and_decoding():
     images = mipe.decode_images(model, tf.constant(mean)).numpy()
     expected = np.mean([tf.sigmoid(model.decoder(mean @ p)).numpy() for p in psi], 0)
     np.testing.assert_allclose(images, expected, rtol=1e-4, atol=1e-6)
+    # what the SavedModel's `decoder` / `reconstructions` serve: the average
+    np.testing.assert_allclose(model.decode_images(tf.constant(mean)).numpy(), expected,
+                               rtol=1e-4, atol=1e-6)
+    np.testing.assert_allclose(model.reconstruct(x).numpy(), expected, rtol=1e-4, atol=1e-6)
 
 
-def test_single_exponential_form():
-    _, mipe = mipe_vae(single_exponential=True)
-    assert mipe.units.generators.shape == (3, 1, 4, 4)
+def official_psi(w1, w2):
+    """MIPET-VAEs models/ipe_transformation.py, Invert_Equiv_Func.forward:
+    exp_w = matrix_exp(sym(w1)) @ matrix_exp(sym(w2))."""
+    symmetric1 = 0.5 * (w1 + w1.T)
+    symmetric2 = 0.5 * (w2 + w2.T)
+    return scipy.linalg.expm(symmetric1) @ scipy.linalg.expm(symmetric2)
+
+
+@pytest.mark.parametrize("single", [False, True])
+def test_transformed_codes_match_the_official_and_the_single_exponential_form(single):
+    model, mipe = mipe_vae(single_exponential=single)
+    _, ctx = model.forward(blobs(4), training=True)
+    generators = mipe.units.generators.numpy().astype(np.float64)
+    assert generators.shape == ((3, 1, 4, 4) if single else (3, 2, 4, 4))
+    z, eps = ctx.z.numpy().astype(np.float64), ctx.eps.numpy().astype(np.float64)
+    for i in range(3):
+        if single:  # the paper figure's e^M, M = sym(W)
+            psi = scipy.linalg.expm(0.5 * (generators[i, 0] + generators[i, 0].T))
+        else:
+            psi = official_psi(generators[i, 0], generators[i, 1])
+        np.testing.assert_allclose(ctx.mipe_z[i].numpy(), z @ psi, rtol=1e-4, atol=1e-5)
+        np.testing.assert_allclose(ctx.mipe_eps[i].numpy(), eps @ psi, rtol=1e-4, atol=1e-5)
 
 
 def test_bad_configurations_fail_clearly():

@@ -65,7 +65,9 @@ class MIPE(Component):
         (one unit only; for bases that decode ctx.z in their own ``prepare``,
         CLG-VAE: MIPE must come before them in the component list).
       transformed_representation: score mean_i(μ·ψ_i) instead of the
-        pre-transform μ (the code's metrics use the pre-transform code).
+        pre-transform μ (the code's metrics score the sampled pre-transform
+        z: ``evaluation.representation = "sampled"``, as
+        gin_configs/metrics/mipe_paper.gin).
       optimizer: optimizer of the IPE/EF group (default ``mipe_optimizer()``).
     """
 
@@ -154,12 +156,16 @@ class MIPE(Component):
 
     # -- what a trained model serves ---------------------------------------
     def representation(self, model, x):
-        """μ (the code's choice), or mean_i μ·ψ_i if transformed_representation."""
+        """The pre-transform μ, or mean_i μ·ψ_i if transformed_representation.
+        (The official FVM.py scores the sampled pre-transform z with prune
+        threshold 0: ``evaluation.representation = "sampled"``.)"""
         mean = model.encode(x)["mean"]
         if not self.transformed_representation:
             return mean
         return tf.reduce_mean(self.transform(mean)[0], axis=0)
 
     def decode_images(self, model, z):
-        """mean_i sigmoid(decoder(z·ψ_i)): what the model decodes a code to."""
+        """mean_i sigmoid(decoder(z·ψ_i)): the image the model is trained to
+        reconstruct from a code (the official forward's averaged output), so
+        the SavedModel's `decoder` and `reconstructions` serve it."""
         return tf.sigmoid(self.decode_logits(model, self.transform(z)[0]))

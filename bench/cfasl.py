@@ -2,8 +2,8 @@
 
 Both models are built the same way (cnn4 nets, latent 10, 64x64x1, β-TCVAE
 with the stratified estimator, clip 1.0) and timed in the same process on the
-same batches. `bench/train.py --model=cfasl` calls `cfasl_step_benchmark()`;
-run this file directly for one JSON object.
+same batch, in interleaved rounds. `bench/train.py --model=cfasl` calls
+`cfasl_step_benchmark()`; run this file directly for one JSON object.
 """
 
 import json
@@ -11,7 +11,7 @@ import os
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from common import binary_batches, comparison, images_per_second, ready  # noqa: E402
+from common import method_benchmark, ready  # noqa: E402
 
 from tfdisent.models.cfasl import CFASL  # noqa: E402
 from tfdisent.models.regularizers import BetaTCVAE  # noqa: E402
@@ -34,14 +34,12 @@ def build(extensions, jit_compile=False):
     return ready(model, SHAPE, jit_compile)
 
 
-def cfasl_step_benchmark(batch_size=64, steps=20, warmup=3, jit_compile=False,
-                         seed=0):
+def cfasl_step_benchmark(batch_size=64, steps=20, warmup=3, rounds=3,
+                         jit_compile=False, seed=0):
     """Images/second of the β-TCVAE step and of the same step with CFASL."""
-    batches = binary_batches(batch_size, SHAPE, seed)
-    base = images_per_second(build([], jit_compile), batches, steps, warmup)
-    cfasl = images_per_second(build([CFASL()], jit_compile), batches, steps, warmup)
-    return comparison("cfasl", "beta_tc_vae", cfasl, base, batch_size=batch_size,
-                      steps=steps, jit_compile=jit_compile)
+    return method_benchmark("cfasl", "beta_tc_vae", lambda: build([CFASL()], jit_compile),
+                            lambda: build([], jit_compile), batch_size, steps, warmup,
+                            rounds, SHAPE, seed, jit_compile=jit_compile)
 
 
 if __name__ == "__main__":

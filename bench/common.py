@@ -1,4 +1,5 @@
-"""What the step benchmarks share: data, the timer, and the result record."""
+"""What the step benchmarks share: data, timers, interleaved best-of rounds,
+and the result record."""
 
 import time
 
@@ -8,35 +9,80 @@ import tensorflow as tf
 from tfdisent import optimizers
 
 
+def binary_images(batch_size, shape=(64, 64, 1), seed=0):
+    """One fixed batch of sparse binary images (numpy)."""
+    rs = np.random.RandomState(seed)
+    return (rs.uniform(size=(batch_size, *shape)) > 0.9).astype(np.float32)
+
+
 def binary_batches(batch_size, shape=(64, 64, 1), seed=0):
     """One fixed batch of sparse binary images, repeated."""
-    rs = np.random.RandomState(seed)
-    images = (rs.uniform(size=(batch_size, *shape)) > 0.9).astype(np.float32)
-    return tf.data.Dataset.from_tensors(images).repeat()
+    return tf.data.Dataset.from_tensors(binary_images(batch_size, shape, seed)).repeat()
 
 
-def ready(model, shape, jit_compile=False, learning_rate=1e-4):
+def ready(model, shape, jit_compile=False, learning_rate=1e-4, steps_per_execution=1):
     """Builds, compiles and builds the optimizers of a benchmark model."""
     model.build_for(shape)
     model.compile(optimizer=optimizers.make_optimizer(learning_rate=learning_rate),
-                  jit_compile=jit_compile)
+                  jit_compile=jit_compile, steps_per_execution=steps_per_execution)
     model.build_optimizers()
     return model
 
 
-def images_per_second(model, batches, steps, warmup):
-    """Training images per second over `steps` steps after `warmup` steps
-    (the warm-up includes tracing)."""
-    model.fit(batches, epochs=1, steps_per_epoch=warmup, verbose=0)
-    start = time.perf_counter()
-    model.fit(batches, epochs=1, steps_per_epoch=steps, verbose=0)
-    return steps * int(batches.element_spec.shape[0]) / (time.perf_counter() - start)
+def fit_timer(model, batches):
+    """seconds(n): the wall time of n `fit` steps of a compiled model."""
+    def seconds(n):
+        start = time.perf_counter()
+        model.fit(batches, epochs=1, steps_per_epoch=n, verbose=0)
+        return time.perf_counter() - start
+    return seconds
+
+
+def interleaved_rates(timers, batch_size, steps, warmup, rounds, fresh=()):
+    """Images/second of every timer (name -> seconds(n)), timed in `rounds`
+    interleaved rounds, keeping each one's fastest round (load only slows,
+    and interleaving spreads it over all timers alike).
+
+    A timer warms up once (tracing) before its rounds; one named in `fresh`
+    starts anew at every call (a whole training run), so it is timed at
+    warmup + steps and at warmup steps, and the difference of the two best
+    times is the steps' share (the fixed costs cancel)."""
+    lengths = {name: ([warmup + steps, warmup] if name in fresh else [steps])
+               for name in timers}
+    for name, seconds in timers.items():
+        if name not in fresh:
+            seconds(warmup)
+    best = {name: {n: float("inf") for n in lengths[name]} for name in timers}
+    for _ in range(rounds):
+        for name, seconds in timers.items():
+            for n in lengths[name]:
+                best[name][n] = min(best[name][n], seconds(n))
+    rates = {}
+    for name, times in best.items():
+        spent = times[warmup + steps] - times[warmup] if name in fresh else times[steps]
+        rates[name] = steps * batch_size / max(spent, 1e-9)
+    return rates
+
+
+def device():
+    return "GPU" if tf.config.list_logical_devices("GPU") else "CPU"
 
 
 def comparison(model, baseline, model_rate, baseline_rate, **settings):
-    """The one JSON record a method benchmark prints."""
-    return dict(model=model, baseline=baseline, **settings,
-                device="GPU" if tf.config.list_logical_devices("GPU") else "CPU",
+    """The one JSON record a method benchmark prints (`ratio`: model/baseline)."""
+    return dict(model=model, baseline=baseline, **settings, device=device(),
                 **{"%s_images_per_second" % baseline: baseline_rate,
                    "%s_images_per_second" % model: model_rate,
-                   "%s_relative_throughput" % model: model_rate / baseline_rate})
+                   "ratio": model_rate / baseline_rate})
+
+
+def method_benchmark(model, baseline, build_model, build_baseline, batch_size, steps,
+                     warmup, rounds, shape=(64, 64, 1), seed=0, **settings):
+    """A method's fit step next to the fit step of the base it extends, on
+    the same fixed batch, in interleaved rounds."""
+    batches = binary_batches(batch_size, shape, seed)
+    rates = interleaved_rates({baseline: fit_timer(build_baseline(), batches),
+                               model: fit_timer(build_model(), batches)},
+                              batch_size, steps, warmup, rounds)
+    return comparison(model, baseline, rates[model], rates[baseline],
+                      batch_size=batch_size, steps=steps, rounds=rounds, **settings)

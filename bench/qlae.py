@@ -3,7 +3,7 @@ architecture.
 
 Both models use the official networks (12-layer instance-norm encoder,
 style decoder; latent 10, 64x64x1) and the mean Bernoulli loss, and are
-timed in the same process on the same batches: the AE with one Adam, QLAE
+timed in interleaved rounds on the same batch: the AE with one Adam, QLAE
 adding the quantizer, its two terms and the AdamW/Adam partition.
 `bench/train.py --model=qlae` calls `qlae_step_benchmark()`; run this file
 directly for one JSON object.
@@ -15,7 +15,7 @@ import os
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from common import binary_batches, comparison, images_per_second, ready  # noqa: E402
+from common import method_benchmark, ready  # noqa: E402
 
 from tfdisent import losses  # noqa: E402
 from tfdisent.models.qlae import QLAE  # noqa: E402
@@ -36,14 +36,12 @@ def build(regularizer, jit_compile=False):
     return ready(model, SHAPE, jit_compile, learning_rate=1e-3)
 
 
-def qlae_step_benchmark(batch_size=64, steps=20, warmup=3, jit_compile=False,
+def qlae_step_benchmark(batch_size=64, steps=20, warmup=3, rounds=3, jit_compile=False,
                         seed=0):
     """Images/second of the AE step and of the QLAE step (same networks)."""
-    batches = binary_batches(batch_size, SHAPE, seed)
-    base = images_per_second(build(NoRegularizer(), jit_compile), batches, steps, warmup)
-    qlae = images_per_second(build(QLAE(), jit_compile), batches, steps, warmup)
-    return comparison("qlae", "ae", qlae, base, batch_size=batch_size,
-                      steps=steps, jit_compile=jit_compile)
+    return method_benchmark("qlae", "ae", lambda: build(QLAE(), jit_compile),
+                            lambda: build(NoRegularizer(), jit_compile), batch_size, steps,
+                            warmup, rounds, SHAPE, seed, jit_compile=jit_compile)
 
 
 if __name__ == "__main__":

@@ -1,45 +1,92 @@
-"""Training-step throughput; prints one JSON object.
+"""Training throughput; prints one JSON object (`ratio`: tfdisent / reference).
 
---model=beta_vae: the tfdisent step (keras fit on the composed VAE, dlib conv
-nets, batch 64, 64x64x1) next to a plain hand-written tf.GradientTape step of
-the same networks and loss, measured in the same run. --model=cfasl / mipe /
-qlae: the method's step next to the base step it extends (bench/<model>.py).
+--model=beta_vae (default): the tfdisent step (keras fit on the composed VAE,
+dlib conv nets, β 4, batch 64, 64x64x1) next to a plain hand-written
+tf.function step of the same networks and loss on one fixed batch.
+
+--end_to_end: the real bin/train path (`tfdisent.train.train_with_gin` on
+gin_configs/beta_vae.gin: dataset pipeline, callbacks, TensorBoard logging,
+checkpoints) next to the plain step of the same networks on a fixed batch
+and the bare fit step. A training run is timed at warmup + steps and at
+warmup steps; the difference is the steps' share (tracing, building and the
+final checkpoint cancel; the SavedModel export is outside train's clock).
+
+--tiny: --end_to_end with a few-thousand-parameter VAE on 8x8 xy_square
+images, where the per-step overhead dominates as it does on a GPU.
+
+--model=cfasl / mipe / qlae: the method's step next to the base step it
+extends (bench/<model>.py).
+
+All rates are the best of interleaved rounds in one run (load only slows).
 """
 
 import argparse
+import contextlib
 import json
+import math
 import os
 import sys
+import tempfile
 import time
 
-import numpy as np
+import gin
+import keras
 import tensorflow as tf
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from common import binary_images, device, fit_timer, interleaved_rates, ready  # noqa: E402
 
-from tfdisent import optimizers  # noqa: E402
+from tfdisent import optimizers, train  # noqa: E402
+from tfdisent.data import registry  # noqa: E402
 from tfdisent.latents import gaussian  # noqa: E402
 from tfdisent.models.regularizers import BetaVAE  # noqa: E402
 from tfdisent.models.vae import VAE  # noqa: E402
 from tfdisent.nets import dlib  # noqa: E402
 
-SHAPE = (64, 64, 1)
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+BETA = 4.0  # gin_configs/beta_vae.gin
+TINY_DATASET = ("xy_square", {"image_size": 8, "square_size": 2, "num_positions": 7})
+TINY_LATENT, TINY_HIDDEN = 4, 32
 
 
-def library_runner(images, jit_compile):
-    """Runs `n` tfdisent steps (keras fit on the composed VAE)."""
-    model = VAE(SHAPE, regularizer=BetaVAE(4.0), encoder=dlib.conv_encoder(SHAPE, 10),
-                decoder=dlib.deconv_decoder(10, SHAPE))
-    model.build_for(SHAPE)
-    model.compile(optimizer=optimizers.make_optimizer(), jit_compile=jit_compile)
-    model.build_optimizers()
-    batches = tf.data.Dataset.from_tensors(images).repeat()
-    return lambda n: model.fit(batches, epochs=1, steps_per_epoch=n, verbose=0)
+@gin.configurable("bench_tiny_encoder", allowlist=[])
+def tiny_encoder(input_shape, num_latent):
+    """Flatten -> Dense(32, relu) -> mean, logvar (2.3k parameters at 8x8, 4)."""
+    x = inputs = keras.Input(input_shape, name="images")
+    x = keras.layers.Dense(TINY_HIDDEN, activation="relu")(keras.layers.Flatten()(x))
+    return keras.Model(inputs, dlib.gaussian_heads(x, num_latent), name="encoder")
 
 
-def reference_runner(images, jit_compile):
-    """Runs `n` steps of the same β-VAE written by hand: tape, Adam, no framework."""
-    encoder, decoder = dlib.conv_encoder(SHAPE, 10), dlib.deconv_decoder(10, SHAPE)
+@gin.configurable("bench_tiny_decoder", allowlist=[])
+def tiny_decoder(num_latent, output_shape):
+    """Dense(32, relu) -> Dense(H W C) logits (2.3k parameters at 4, 8x8)."""
+    z = keras.Input((num_latent,), name="latents")
+    x = keras.layers.Dense(TINY_HIDDEN, activation="relu")(z)
+    x = keras.layers.Dense(math.prod(output_shape))(x)
+    return keras.Model(z, keras.layers.Reshape(tuple(output_shape))(x), name="decoder")
+
+
+def dlib_nets(shape, num_latent=10):
+    return dlib.conv_encoder(shape, num_latent), dlib.deconv_decoder(num_latent, shape)
+
+
+def tiny_nets(shape, num_latent=TINY_LATENT):
+    return tiny_encoder(shape, num_latent), tiny_decoder(num_latent, shape)
+
+
+def library_timer(nets, images, jit_compile, steps_per_execution):
+    """The tfdisent step: keras fit on the composed β-VAE, one fixed batch."""
+    shape = images.shape[1:]
+    encoder, decoder = nets(shape)
+    model = ready(VAE(shape, regularizer=BetaVAE(BETA), encoder=encoder, decoder=decoder),
+                  shape, jit_compile, steps_per_execution=steps_per_execution)
+    return fit_timer(model, tf.data.Dataset.from_tensors(images).repeat())
+
+
+def reference_timer(nets, images, jit_compile):
+    """The same β-VAE written by hand: one tf.function step (tape, Adam, no
+    framework) called n times, one host sync at the end."""
+    encoder, decoder = nets(images.shape[1:])
     variables = encoder.trainable_variables + decoder.trainable_variables
     optimizer = optimizers.make_optimizer()
     optimizer.build(variables)
@@ -55,62 +102,127 @@ def reference_runner(images, jit_compile):
             recon = tf.reduce_mean(tf.reduce_sum(
                 tf.nn.sigmoid_cross_entropy_with_logits(labels=x, logits=logits), [1, 2, 3]))
             kl = tf.reduce_mean(tf.reduce_sum(gaussian.kl_per_dimension(mean, logvar), 1))
-            loss = recon + 4.0 * kl
+            loss = recon + BETA * kl
         optimizer.apply_gradients(zip(tape.gradient(loss, variables), variables))
         return loss
 
-    def run(n):
+    def seconds(n):
+        start = time.perf_counter()
         for _ in range(n):
             loss = step()
         loss.numpy()
-    return run
+        return time.perf_counter() - start
+    return seconds
 
 
-def rate(run, batch_size, steps):
-    start = time.perf_counter()
-    run(steps)
-    return steps * batch_size / (time.perf_counter() - start)
+def end_to_end_timer(bindings):
+    """seconds(n): train's own clock (the fit loop) for a fresh n-step
+    `train_with_gin` run on gin_configs/beta_vae.gin + `bindings`; its
+    progress lines go to stderr."""
+    config = os.path.join(ROOT, "gin_configs", "beta_vae.gin")
+
+    def seconds(n):
+        with tempfile.TemporaryDirectory() as model_dir, \
+                contextlib.redirect_stdout(sys.stderr):
+            result = train.train_with_gin(
+                model_dir, overwrite=True, gin_config_files=[config],
+                gin_bindings=list(bindings) + ["model.training_steps = %d" % n])
+        return result["elapsed_time"]
+    return seconds
 
 
-def beta_vae_benchmark(batch_size, steps, warmup, jit_compile, rounds=3):
-    rs = np.random.RandomState(0)
-    images = (rs.uniform(size=(batch_size, *SHAPE)) > 0.9).astype(np.float32)
-    runners = {"reference": reference_runner(images, jit_compile),
-               "library": library_runner(images, jit_compile)}
-    for run in runners.values():
-        run(warmup)
-    best = {name: 0.0 for name in runners}
-    for _ in range(rounds):  # interleaved; the best round (noise only slows)
-        for name, run in runners.items():
-            best[name] = max(best[name], rate(run, batch_size, steps))
-    library, reference = best["library"], best["reference"]
+def end_to_end_benchmark(tiny, dataset, batch_size, steps, warmup, rounds, jit_compile,
+                         steps_per_execution):
+    """bin/train's path, the bare fit step and the plain step, in one run."""
+    bindings = ["model.batch_size = %d" % batch_size, "model.jit_compile = %s" % jit_compile]
+    if steps_per_execution != 1:
+        bindings.append("model.steps_per_execution = %d" % steps_per_execution)
+    if tiny:
+        dataset, options = TINY_DATASET
+        bindings += ["dataset.options = %r" % options,
+                     "encoder.encoder_fn = @bench_tiny_encoder",
+                     "decoder.decoder_fn = @bench_tiny_decoder",
+                     "encoder.num_latent = %d" % TINY_LATENT]
+        nets = tiny_nets
+    else:
+        options, nets = {}, dlib_nets
+    bindings.append("dataset.name = %r" % dataset)
+    shape = registry.get(dataset, **options).observation_shape
+    images = binary_images(batch_size, shape)
+    timers = {"reference": reference_timer(nets, images, jit_compile),
+              "fit": library_timer(nets, images, jit_compile, steps_per_execution),
+              "end_to_end": end_to_end_timer(bindings)}
+    rates = interleaved_rates(timers, batch_size, steps, warmup, rounds,
+                              fresh=["end_to_end"])
+    reference, fit, end_to_end = rates["reference"], rates["fit"], rates["end_to_end"]
+    return {"model": "tiny_vae" if tiny else "beta_vae", "mode": "end_to_end",
+            "dataset": dataset, "batch_size": batch_size, "steps": steps,
+            "rounds": rounds, "steps_per_execution": steps_per_execution,
+            "jit_compile": jit_compile, "device": device(),
+            "parameters": sum(int(tf.size(v)) for n in nets(shape) for v in n.weights),
+            "reference_images_per_second": reference,
+            "fit_images_per_second": fit,
+            "end_to_end_images_per_second": end_to_end,
+            "ratio": end_to_end / reference,
+            "fit_ratio": fit / reference,
+            "end_to_end_over_fit": end_to_end / fit}
+
+
+def beta_vae_benchmark(batch_size, steps, warmup, rounds, jit_compile, steps_per_execution):
+    """The tfdisent fit step next to the plain step, one fixed batch."""
+    images = binary_images(batch_size)
+    rates = interleaved_rates(
+        {"reference": reference_timer(dlib_nets, images, jit_compile),
+         "library": library_timer(dlib_nets, images, jit_compile, steps_per_execution)},
+        batch_size, steps, warmup, rounds)
+    library, reference = rates["library"], rates["reference"]
     return {"model": "beta_vae", "batch_size": batch_size, "steps": steps,
-            "jit_compile": jit_compile,
-            "device": "GPU" if tf.config.list_logical_devices("GPU") else "CPU",
+            "rounds": rounds, "steps_per_execution": steps_per_execution,
+            "jit_compile": jit_compile, "device": device(),
             "tfdisent_images_per_second": library,
             "reference_images_per_second": reference,
             "ratio": library / reference}
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__)
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--model", default="beta_vae",
                         choices=["beta_vae", "cfasl", "mipe", "qlae"])
+    parser.add_argument("--end_to_end", action="store_true",
+                        help="time the bin/train path (beta_vae only)")
+    parser.add_argument("--tiny", action="store_true",
+                        help="--end_to_end with a tiny VAE on 8x8 images")
+    parser.add_argument("--dataset", default="sprites", help="--end_to_end's dataset")
     parser.add_argument("--batch_size", type=int, default=64)
     parser.add_argument("--steps", type=int, default=30)
     parser.add_argument("--warmup", type=int, default=3)
-    parser.add_argument("--jit_compile", action="store_true")
     parser.add_argument("--rounds", type=int, default=5,
-                        help="interleaved timing rounds for --model=beta_vae (best kept)")
+                        help="interleaved timing rounds (the best is kept)")
+    parser.add_argument("--steps_per_execution", type=int, default=1,
+                        help="steps per host call of fit and bin/train")
+    parser.add_argument("--jit_compile", action="store_true")
     args = parser.parse_args()
-    if args.model == "beta_vae":
-        result = beta_vae_benchmark(args.batch_size, args.steps, args.warmup,
-                                    args.jit_compile, args.rounds)
+    if (args.end_to_end or args.tiny) and args.model != "beta_vae":
+        parser.error("--end_to_end/--tiny time the beta_vae config, not --model=%s"
+                     % args.model)
+    spe = args.steps_per_execution
+    if spe < 1 or args.steps % spe or args.warmup % spe:
+        parser.error("--steps and --warmup must be multiples of --steps_per_execution >= 1")
+    if args.end_to_end or args.tiny:
+        result = end_to_end_benchmark(args.tiny, args.dataset, args.batch_size, args.steps,
+                                      args.warmup, args.rounds, args.jit_compile,
+                                      args.steps_per_execution)
+    elif args.model == "beta_vae":
+        result = beta_vae_benchmark(args.batch_size, args.steps, args.warmup, args.rounds,
+                                    args.jit_compile, args.steps_per_execution)
     else:
+        if args.steps_per_execution != 1:
+            parser.error("--steps_per_execution applies to beta_vae only")
         module = __import__(args.model)
         result = getattr(module, "%s_step_benchmark" % args.model)(
             batch_size=args.batch_size, steps=args.steps, warmup=args.warmup,
-            jit_compile=args.jit_compile)
+            rounds=args.rounds, jit_compile=args.jit_compile)
     print(json.dumps(result))
 
 

@@ -1,65 +1,184 @@
-"""Training callbacks keyed on the model's own global step (so resumed runs
-log and checkpoint at the right steps): NaN guard, checkpoints, TensorBoard."""
+"""Training callbacks keyed on the host's step count (`StepDriver.step`), so
+resumed runs log and checkpoint at the right steps and no callback reads the
+device between event steps: the halt check, checkpoints, progress lines and
+TensorBoard."""
 
-import math
+import datetime
+import time
 
 import keras
 import numpy as np
 import tensorflow as tf
+
+from tfdisent import training_loop
 
 
 class NonFiniteLossError(RuntimeError):
     pass
 
 
-class StopOnNonFinite(keras.callbacks.Callback):
-    """Stops training at the first NaN/Inf loss term; `failure` says where."""
+class StepCallback(keras.callbacks.Callback):
+    """A callback that acts on `driver.step` at the driver's event steps."""
 
-    def __init__(self):
+    def __init__(self, driver):
         super().__init__()
+        self.driver = driver
+
+    @property
+    def step(self):
+        return self.driver.step
+
+
+class HaltCheck(StepCallback):
+    """At every event step, reads the device's halt code once: a non-finite
+    step (`failure` names the term and the step) or an agreed preemption
+    (`preempted_at`) stops training; `halted` tells the other callbacks."""
+
+    def __init__(self, driver):
+        super().__init__(driver)
         self.failure = None
+        self.preempted_at = None
+        self._checked_step = None
+
+    @property
+    def halted(self):
+        return self.failure is not None or self.preempted_at is not None
 
     def on_train_batch_end(self, batch, logs=None):
-        for name, value in (logs or {}).items():
-            value = float(np.mean(value))
-            if not math.isfinite(value):
-                self.failure = "%s = %s at step %d" % (
-                    name, value, int(self.model.global_step.numpy()))
-                self.model.stop_training = True
-                return
+        if self.driver.at_event():
+            self.check()
+
+    def check(self):
+        """Reads the halt code (once per step); True while training may go on."""
+        if self.halted or self._checked_step == self.step:
+            return not self.halted
+        self._checked_step = self.step
+        code = self.driver.halt_code()
+        if code == training_loop.NONFINITE:
+            self.fail("%s at step %d" % (_first_non_finite(self.driver.logs),
+                                         int(self.model.global_step.numpy())))
+        elif code == training_loop.PREEMPTED:
+            self.preempted_at = int(self.model.global_step.numpy())
+            self.model.stop_training = True
+        elif self.step >= self.driver.total:
+            self.model.stop_training = True
+        return not self.halted
+
+    def fail(self, message):
+        self.failure = self.failure or message
+        self.model.stop_training = True
 
 
-class PeriodicCheckpoint(keras.callbacks.Callback):
-    """Saves a tf.train.CheckpointManager every `every` steps and at the end,
-    never after a non-finite loss."""
+def _first_non_finite(logs):
+    values = {name: float(np.mean(value)) for name, value in logs.items()}
+    name = next((n for n, v in values.items() if not np.isfinite(v)), "loss")
+    return "%s = %s" % (name, values[name])
 
-    def __init__(self, manager, every, guard):
-        super().__init__()
-        self.manager, self.every, self.guard = manager, every, guard
+
+class PeriodicCheckpoint(StepCallback):
+    """Saves a tf.train.CheckpointManager every `every` steps, at the end and
+    at a preemption; never after a non-finite step or from non-finite weights."""
+
+    def __init__(self, driver, manager, every, halt):
+        super().__init__(driver)
+        self.manager, self.every, self.halt = manager, every, halt
         self.saved_step = None
 
-    def _save(self):
+    def save(self):
+        self.halt.check()
+        if self.halt.failure is not None:
+            return
         step = int(self.model.global_step.numpy())
-        if self.guard.failure is None and step != self.saved_step \
-                and self._weights_finite():
+        if step != self.saved_step and self._weights_finite(step):
             self.manager.save(checkpoint_number=step)
             self.saved_step = step
 
-    def _weights_finite(self):
-        if all(bool(tf.reduce_all(tf.math.is_finite(v)))
-               for v in self.model.trainable_variables):
+    def _weights_finite(self, step):
+        finite = tf.reduce_all([tf.reduce_all(tf.math.is_finite(v))
+                                for v in self.model.trainable_variables])
+        if bool(finite):
             return True
-        self.guard.failure = self.guard.failure or "non-finite weights at step %d" % (
-            int(self.model.global_step.numpy()))
-        self.model.stop_training = True
+        self.halt.fail("non-finite weights at step %d" % step)
         return False
 
     def on_train_batch_end(self, batch, logs=None):
-        if int(self.model.global_step.numpy()) % self.every == 0:
-            self._save()
+        if self.every and self.step % self.every == 0:
+            self.save()
 
     def on_train_end(self, logs=None):
-        self._save()
+        self.save()
+
+
+class ProgressLogger(StepCallback):
+    """Every `every` steps and at the end: step/total, each loss term,
+    images/second over the interval, elapsed time and ETA; one line each in
+    a log file, one line rewritten in place on a terminal (`stream` None:
+    nothing printed). With a `summary_writer`, the same values go to
+    TensorBoard as train/<name>."""
+
+    def __init__(self, driver, every, batch_size, halt, stream=None,
+                 summary_writer=None):
+        super().__init__(driver)
+        self.every, self.batch_size, self.halt = every, batch_size, halt
+        self.stream = stream
+        self.live = stream is not None and stream.isatty()
+        self.writer = summary_writer
+        self.began = self.mark = self.first = None
+        self.mark_step = driver.start
+
+    def on_train_begin(self, logs=None):
+        self.began = self.mark = time.time()
+
+    def on_train_batch_end(self, batch, logs=None):
+        if (self.every and self.step % self.every == 0) or self.step >= self.driver.total:
+            self.report()
+
+    def report(self):
+        if not self.halt.check() or self.step == self.mark_step:
+            return
+        values = {name: float(np.mean(v)) for name, v in self.driver.logs.items()}
+        now = time.time()
+        interval = (self.step - self.mark_step) / max(now - self.mark, 1e-9)
+        # The ETA uses the rate since the first line (the first interval
+        # includes tracing), or the first interval's rate.
+        since, since_step = self.first or (self.mark, self.mark_step)
+        rate = (self.step - since_step) / max(now - since, 1e-9) if self.first else interval
+        eta = (self.driver.total - self.step) / max(rate, 1e-9)
+        self.write(progress_line(self.step, self.driver.total, values,
+                                 self.batch_size * interval, now - self.began, eta))
+        if self.writer is not None:
+            with self.writer.as_default(step=self.step):
+                for name, value in values.items():
+                    tf.summary.scalar("train/" + name, value)
+        self.mark, self.mark_step = now, self.step
+        self.first = self.first or (now, self.step)
+
+    def write(self, line):
+        if self.stream is None:
+            return
+        if self.live:
+            self.stream.write("\r\033[K" + line)
+        else:
+            self.stream.write(line + "\n")
+        self.stream.flush()
+
+    def on_train_end(self, logs=None):
+        if self.live and self.mark_step != self.driver.start:
+            self.stream.write("\n")
+        if self.writer is not None:
+            self.writer.flush()
+
+
+def progress_line(step, total, values, images_per_second, elapsed, eta):
+    """"step 200/2000 (10%) | loss 12.3 kl 4.5 | 312 img/s | 0:00:41 elapsed, ETA 0:05:53"."""
+    terms = " ".join("%s %.4g" % item for item in values.items())
+    return "step %d/%d (%d%%) | %s | %.0f img/s | %s elapsed, ETA %s" % (
+        step, total, 100 * step // max(total, 1), terms, images_per_second,
+        _duration(elapsed), _duration(eta))
+
+
+def _duration(seconds):
+    return str(datetime.timedelta(seconds=int(round(seconds))))
 
 
 def image_grid(images, rows):
@@ -82,23 +201,17 @@ def traversal_images(model, image, num_values=7, limit=2.0):
     return model.decode_images(tf.reshape(codes + sweep, [k * num_values, k]))
 
 
-class TensorBoardLogger(keras.callbacks.Callback):
-    """Scalars every `scalar_every` steps; reconstructions and latent
-    traversals of a fixed batch every `image_every` steps."""
+class ImageLogger(StepCallback):
+    """Reconstructions and latent traversals of a fixed batch to TensorBoard
+    every `every` steps."""
 
-    def __init__(self, log_dir, images, scalar_every=100, image_every=1000):
-        super().__init__()
-        self.writer = tf.summary.create_file_writer(log_dir)
-        self.images = images
-        self.scalar_every, self.image_every = scalar_every, image_every
+    def __init__(self, driver, summary_writer, images, every, halt):
+        super().__init__(driver)
+        self.writer, self.images, self.every, self.halt = summary_writer, images, every, halt
 
     def on_train_batch_end(self, batch, logs=None):
-        step = int(self.model.global_step.numpy())
-        with self.writer.as_default(step=step):
-            if step % self.scalar_every == 0:
-                for name, value in (logs or {}).items():
-                    tf.summary.scalar("train/" + name, float(np.mean(value)))
-            if self.image_every and step % self.image_every == 0:
+        if self.every and self.step % self.every == 0 and self.halt.check():
+            with self.writer.as_default(step=self.step):
                 self.write_images()
 
     def write_images(self):
@@ -108,6 +221,3 @@ class TensorBoardLogger(keras.callbacks.Callback):
         traversal = traversal_images(self.model, self.images[0])
         tf.summary.image("traversals", image_grid(
             traversal, int(self.model.num_latent)))
-
-    def on_train_end(self, logs=None):
-        self.writer.flush()

@@ -1,11 +1,15 @@
 """Training: a gin config -> a model directory.
 
 MODEL_DIR/checkpoints (+ config.gin, the config the run started with),
-saved_model/, logs/, results/ (see docs/training.md). A killed run started
-again with the same command resumes from its last checkpoint.
+saved_model/, logs/, results/ (see docs/training.md). A killed or preempted
+run started again with the same command resumes from its last checkpoint;
+MODEL_DIR/lock keeps a second trainer out while one runs.
 """
 
+import contextlib
+import glob
 import os
+import re
 import shutil
 import sys
 import time
@@ -15,7 +19,8 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from tfdisent import callbacks, export, gin_config, optimizers, results, strategy as strategies
+from tfdisent import (callbacks, errors, export, gin_config, optimizers, preemption, results,
+                      run_lock, strategy as strategies, training_loop)
 from tfdisent.data import pipelines, registry
 from tfdisent.data.ground_truth import StateSpace
 from tfdisent.models import vae as vae_lib
@@ -32,8 +37,8 @@ def prepare_model_dir(model_dir, overwrite, config_text):
     """Creates, resumes or refuses `model_dir`. Returns True when resuming."""
     checkpoints = os.path.join(model_dir, "checkpoints")
     if overwrite and os.path.exists(model_dir):
-        shutil.rmtree(model_dir)
-    if os.path.isdir(model_dir) and os.listdir(model_dir):
+        _clear(model_dir)
+    if os.path.isdir(model_dir) and _entries(model_dir):
         saved = os.path.join(checkpoints, CONFIG_FILE)
         if not os.path.exists(saved):
             raise ModelDirectoryError(
@@ -56,6 +61,20 @@ def prepare_model_dir(model_dir, overwrite, config_text):
     return False
 
 
+def _entries(model_dir):
+    return [e for e in os.listdir(model_dir) if e != run_lock.LOCK_FILE]
+
+
+def _clear(model_dir):
+    """Deletes everything in `model_dir` but the lock this trainer holds."""
+    for entry in _entries(model_dir):
+        path = os.path.join(model_dir, entry)
+        if os.path.isdir(path) and not os.path.islink(path):
+            shutil.rmtree(path)
+        else:
+            os.remove(path)
+
+
 def build_model(model_fn, data, random_seed):
     """Builds the model and every sub-network (so optimizers can be built)."""
     model = model_fn(input_shape=data.observation_shape,
@@ -72,65 +91,131 @@ def checkpoint_for(model):
     return tf.train.Checkpoint(model=model, **model.all_optimizers())
 
 
+def restore_newest(checkpoint, directory, complete=True, log=None):
+    """Restores the newest checkpoint in `directory` that reads back, saying
+    which newer ones were skipped and why; returns its path (None when the
+    directory holds no checkpoint). `complete` asserts every object matched."""
+    log = log or sys.stderr
+    candidates = sorted(glob.glob(os.path.join(directory, "ckpt-*.index")),
+                        key=_checkpoint_number, reverse=True)
+    skipped = []
+    for index in candidates:
+        path = index[:-len(".index")]
+        try:
+            status = checkpoint.restore(path)
+            if complete:
+                status.assert_existing_objects_matched()
+            else:
+                status.expect_partial()
+        except (tf.errors.OpError, ValueError, AssertionError) as e:
+            log.write("skipping damaged checkpoint %s (%s)\n" % (path, errors.one_line(e)))
+            skipped.append(path)
+            continue
+        if skipped:
+            log.write("restored %s instead\n" % path)
+        return path
+    if skipped:
+        raise ValueError("no checkpoint in %s can be read (%s)" % (directory, ", ".join(skipped)))
+    return None
+
+
+def _checkpoint_number(index_path):
+    match = re.search(r"ckpt-(\d+)\.index$", index_path)
+    return int(match.group(1)) if match else -1
+
+
 @gin.configurable("model", denylist=["model_dir", "overwrite", "strategy_name",
                                      "config_text"])
 def train(model_dir, overwrite=False, strategy_name="default", config_text="",
           model=vae_lib.VAE, training_steps=300000, batch_size=64,
           random_seed=0, optimizer=None, jit_compile=False,
           checkpoint_every=1000, log_every=100, image_every=1000,
-          verbose=None):
-    """Trains `model` on the gin-configured dataset into `model_dir`."""
+          verbose=None, steps_per_execution=1):
+    """Trains `model` on the gin-configured dataset into `model_dir`.
+
+    `steps_per_execution` steps run per host call (one graph); logs,
+    checkpoints and preemption still land on their exact steps. `verbose`:
+    None prints progress lines (rewritten in place on a terminal), 0 nothing.
+    Raises `preemption.Preempted` after SIGTERM/SIGINT (a checkpoint at that
+    step is written) and `callbacks.NonFiniteLossError` at a non-finite step.
+    """
     strategy = strategies.make_strategy(strategy_name)
     chief = strategies.is_chief()
-    resuming = prepare_model_dir(model_dir, overwrite, config_text) if chief \
-        else False
-    keras.utils.set_random_seed(random_seed)
-    data = registry.get_configured()
-    with strategy.scope():
-        net = build_model(model, data, random_seed)
-        net.compile(optimizer=optimizer or optimizers.make_optimizer(),
-                    jit_compile=jit_compile)
-        net.build_optimizers()
-    manager = tf.train.CheckpointManager(
-        checkpoint_for(net), _worker_dir(model_dir, "checkpoints", chief),
-        max_to_keep=2)
-    if manager.latest_checkpoint:
-        manager.checkpoint.restore(manager.latest_checkpoint).assert_existing_objects_matched()
-    start = int(net.global_step.numpy())
-    if resuming or start:
-        print("Resuming %s from step %d" % (model_dir, start))
-    guard = callbacks.StopOnNonFinite()
-    run_callbacks = [guard, callbacks.PeriodicCheckpoint(manager, checkpoint_every, guard)]
-    if chief:
-        sample = data.sample_observations(8, np.random.RandomState(random_seed))
-        run_callbacks.append(callbacks.TensorBoardLogger(
-            os.path.join(model_dir, "logs"), tf.constant(sample),
-            scalar_every=log_every, image_every=image_every))
-    dataset = pipelines.image_batches(data, batch_size, random_seed,
-                                      start_step=start)
-    if verbose is None:  # a live bar on a terminal, one summary line in logs
-        verbose = 1 if sys.stdout.isatty() else 2
-    began = time.time()
-    remaining = training_steps - start
-    history = {}
-    if remaining > 0:
-        history = net.fit(dataset, epochs=1, steps_per_epoch=remaining,
-                          callbacks=run_callbacks, verbose=verbose).history
-    elapsed = time.time() - began
-    if guard.failure:
-        raise callbacks.NonFiniteLossError(
-            "training stopped: non-finite loss (%s); the last good checkpoint "
-            "is kept in %s" % (guard.failure, os.path.join(model_dir, "checkpoints")))
+    with _claimed(model_dir, overwrite, config_text, chief) as resuming:
+        keras.utils.set_random_seed(random_seed)
+        data = registry.get_configured()
+        with strategy.scope():
+            net = build_model(model, data, random_seed)
+            net.compile(optimizer=optimizer or optimizers.make_optimizer(),
+                        jit_compile=jit_compile, steps_per_execution=steps_per_execution)
+            net.build_optimizers()
+        checkpoint_dir = _worker_dir(model_dir, "checkpoints", chief)
+        manager = tf.train.CheckpointManager(checkpoint_for(net), checkpoint_dir,
+                                             max_to_keep=2)
+        restore_newest(manager.checkpoint, checkpoint_dir)
+        start = int(net.global_step.numpy())
+        if resuming or start:
+            print("Resuming %s from step %d" % (model_dir, start))
+        driver = training_loop.StepDriver(net, start, training_steps, steps_per_execution,
+                                          (log_every, checkpoint_every, image_every))
+        halt = callbacks.HaltCheck(driver)
+        run_callbacks = [halt, callbacks.PeriodicCheckpoint(driver, manager, checkpoint_every,
+                                                            halt)]
+        if chief:
+            run_callbacks += _chief_callbacks(driver, halt, model_dir, data, batch_size,
+                                              random_seed, log_every, image_every, verbose)
+        dataset = pipelines.image_batches(data, batch_size, random_seed, start_step=start)
+        began = time.time()
+        remaining = training_steps - start
+        if remaining > 0:
+            with preemption.requests_stop(driver):
+                # One fit "step" is one driver call of up to steps_per_execution
+                # steps; HaltCheck ends fit when the driver reaches the last step.
+                driver.install()
+                net.fit(dataset, epochs=1, steps_per_epoch=remaining * steps_per_execution,
+                        callbacks=run_callbacks, verbose=0, shuffle=False)
+        elapsed = time.time() - began
+        if halt.failure:
+            raise callbacks.NonFiniteLossError(
+                "training stopped: non-finite %s; the last good checkpoint "
+                "is kept in %s" % (halt.failure, os.path.join(model_dir, "checkpoints")))
+        if halt.preempted_at is not None:
+            raise preemption.Preempted(halt.preempted_at)
+        if not chief:
+            return None
+        export.export(net, os.path.join(model_dir, "saved_model"))
+        final = {k: float(np.mean(v)) for k, v in (driver.logs or {}).items()}
+        final.update(elapsed_time=elapsed, steps=training_steps,
+                     steps_per_second=remaining / elapsed if elapsed > 0 and remaining > 0
+                     else 0.0, dataset=data.name if hasattr(data, "name") else "")
+        results.update_result_directory(os.path.join(model_dir, "results"), "train",
+                                        final, operative_gin=gin.operative_config_str())
+        return final
+
+
+@contextlib.contextmanager
+def _claimed(model_dir, overwrite, config_text, chief):
+    """The chief holds MODEL_DIR/lock while it prepares and trains; yields
+    True when resuming."""
     if not chief:
-        return None
-    export.export(net, os.path.join(model_dir, "saved_model"))
-    final = {k: float(np.mean(v[-1])) for k, v in history.items()}
-    final.update(elapsed_time=elapsed, steps=training_steps,
-                 steps_per_second=remaining / elapsed if elapsed > 0 and remaining > 0 else 0.0,
-                 dataset=data.name if hasattr(data, "name") else "")
-    results.update_result_directory(os.path.join(model_dir, "results"), "train",
-                                    final, operative_gin=gin.operative_config_str())
-    return final
+        yield False
+        return
+    with run_lock.held(model_dir):
+        yield prepare_model_dir(model_dir, overwrite, config_text)
+
+
+def _chief_callbacks(driver, halt, model_dir, data, batch_size, random_seed, log_every,
+                     image_every, verbose):
+    """Progress lines + TensorBoard scalars, and TensorBoard images."""
+    writer = tf.summary.create_file_writer(os.path.join(model_dir, "logs"))
+    chosen = [callbacks.ProgressLogger(driver, log_every, batch_size, halt,
+                                       stream=None if verbose == 0 else sys.stdout,
+                                       summary_writer=writer)]
+    if image_every:
+        sample = data.sample_observations(8, np.random.RandomState(random_seed))
+        chosen.append(callbacks.ImageLogger(driver, writer, tf.constant(sample), image_every,
+                                            halt))
+    return chosen
 
 
 def _worker_dir(model_dir, name, chief):
@@ -167,10 +252,11 @@ def load_model(model_dir, checkpoint=None):
     net = build_model(_configurable(model_fn), data, seed)
     net.compile(optimizer=optimizers.make_optimizer())
     net.build_optimizers()
-    path = checkpoint or tf.train.latest_checkpoint(os.path.join(model_dir, "checkpoints"))
-    if path is None:
+    if checkpoint:
+        checkpoint_for(net).restore(checkpoint).expect_partial()
+    elif restore_newest(checkpoint_for(net), os.path.join(model_dir, "checkpoints"),
+                        complete=False) is None:
         raise FileNotFoundError("no checkpoint in %s" % os.path.join(model_dir, "checkpoints"))
-    checkpoint_for(net).restore(path).expect_partial()
     return net
 
 

@@ -1,5 +1,7 @@
 """bin/train: train a model from gin configs into a model directory."""
 
+import sys
+
 from absl import app, flags
 
 from tfdisent.cli import common
@@ -14,9 +16,14 @@ common.define_gin_flags(seed_binding="model.random_seed")
 
 def main(argv):
     common.quiet_tensorflow()
-    from tfdisent import train  # heavy import after flag parsing
-    results = train.train_with_gin(FLAGS.model_dir, FLAGS.overwrite, FLAGS.gin_config,
-                                   common.gin_bindings(), FLAGS.strategy)
+    # pylint: disable=import-outside-toplevel
+    from tfdisent import preemption, train  # heavy import after flag parsing
+    try:
+        results = train.train_with_gin(FLAGS.model_dir, FLAGS.overwrite, FLAGS.gin_config,
+                                       common.gin_bindings(), FLAGS.strategy)
+    except preemption.Preempted as e:
+        sys.stderr.write("%s\n" % e)
+        return preemption.PREEMPTED_EXIT_STATUS
     if results:  # the chief: say where things are
         print("Trained %d steps in %.0f s (loss %.4g); SavedModel and results in %s"
               % (results["steps"], results["elapsed_time"], results.get("loss", float("nan")),

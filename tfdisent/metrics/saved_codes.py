@@ -14,14 +14,14 @@ import os
 
 import numpy as np
 
-from tfdisent.metrics import api
+from tfdisent.metrics import inputs
 
 KEYS = ("codes", "factors", "codes_test", "factors_test")
 _REQUIRED = ("codes", "factors")
 
 
 def load(path, factor_bins=None):
-    """The saved arrays of `path` as a validated `api.Sample`; any problem is
+    """The saved arrays of `path` as a validated `inputs.Sample`; any problem is
     one ValueError (FileNotFoundError) line that names the file."""
     arrays = read_arrays(path)
     missing = [key for key in _REQUIRED if key not in arrays]
@@ -36,7 +36,7 @@ def load(path, factor_bins=None):
     test = ((arrays["codes_test"], arrays["factors_test"])
             if "codes_test" in arrays else None)
     try:
-        return api.make_sample(arrays["codes"], arrays["factors"], test, factor_bins)
+        return inputs.make_sample(arrays["codes"], arrays["factors"], test, factor_bins)
     except ValueError as e:
         raise ValueError("%s: %s" % (path, e)) from None
 

@@ -9,7 +9,8 @@ import numpy as np
 import pytest
 
 import evaluation_fixtures as fx
-from tfdisent import evaluate, gin_config, results
+from tfdisent import evaluate, gin_config, metrics, results
+from tfdisent.data.ground_truth import all_factor_rows
 from tfdisent.metrics import utils
 from tfdisent.representation import SavedModelRepresentation
 
@@ -243,3 +244,122 @@ def test_metric_gin_files_parse_with_unique_labels(config):
         gin.clear_config()
     if os.path.basename(config) == "all.gin":
         assert len(metrics) == 12 and "downstream_boosted/downstream_task" in metrics
+
+
+# --- saved codes (evaluation.codes, bin/evaluate --codes) ----------------------
+
+CODES_SUITE = ["evaluation.evaluation_fn = [@mig, @dci]", "mig.num_train = 600",
+               "dci.num_train = 600", "dci.num_test = 300",
+               "dci.importance = 'random_forest'"]
+
+
+def _codes_file(tmp_path, name="codes.npz", **arrays):
+    path = str(tmp_path / name)
+    np.savez(path, **arrays)
+    return path
+
+
+def _model_points(saved_model, num_train=600, num_test=300):
+    """The points the samplers draw from the SavedModel with seed 0."""
+    return utils.train_and_test_codes(fx.FactorPixels(), SavedModelRepresentation(saved_model),
+                                      num_train, num_test, np.random.RandomState(0), 16)
+
+
+def test_saved_codes_score_as_the_model_they_came_from(tmp_path, model_dir, saved_models):
+    (codes, factors), (codes_test, factors_test) = _model_points(saved_models["full"])
+    path = _codes_file(tmp_path, codes=codes, factors=factors, codes_test=codes_test,
+                       factors_test=factors_test)
+    from_model = _evaluate(tmp_path / "from_model", CODES_SUITE, model_dir=model_dir)
+    from_codes = _evaluate(tmp_path / "from_codes",
+                           CODES_SUITE + ["evaluation.codes = %r" % path])
+    for key in ("mig.discrete_mig", "dci.disentanglement", "dci.completeness",
+                "dci.informativeness_test"):
+        assert from_codes[key] == from_model[key], key
+
+    out = tmp_path / "from_codes" / "results"
+    assert {os.path.relpath(p, out) for p in glob.glob(str(out / "*/*"))} == {
+            "gin/evaluation.gin", "json/evaluation_config.json",
+            "json/evaluation_results.json", "aggregate/evaluation.json"}
+    aggregate = _aggregate(tmp_path / "from_codes")
+    assert aggregate["evaluation_config.evaluation.codes"] == repr(path)
+    # Every setting used is recorded, the sampler defaults included.
+    assert aggregate["evaluation_config.mig.num_train"] == "600"
+    assert aggregate["evaluation_config.mig.num_bins"] == "20"
+    assert aggregate["evaluation_config.dci.importance"] == "'random_forest'"
+    assert "evaluation_config.mig.batch_size" not in aggregate
+
+
+def test_saved_codes_without_a_test_set_split_in_drawing_order(tmp_path, saved_models):
+    (codes, factors), (codes_test, factors_test) = _model_points(saved_models["full"])
+    split = _codes_file(tmp_path, codes=np.concatenate([codes, codes_test]),
+                        factors=np.concatenate([factors, factors_test]))
+    separate = _codes_file(tmp_path, "separate.npz", codes=codes, factors=factors,
+                           codes_test=codes_test, factors_test=factors_test)
+    one = _evaluate(tmp_path / "one", CODES_SUITE + ["evaluation.codes = %r" % split])
+    two = _evaluate(tmp_path / "two", CODES_SUITE + ["evaluation.codes = %r" % separate])
+    assert one["dci.completeness"] == two["dci.completeness"]
+
+
+def test_saved_codes_take_shared_and_scoped_bindings(tmp_path):
+    rs = np.random.RandomState(0)
+    factors = rs.randint(0, 5, size=(400, 2))
+    codes = factors + rs.uniform(0, 1, factors.shape)
+    path = _codes_file(tmp_path, codes=codes, factors=factors)
+    scores = _evaluate(tmp_path / "out", [
+            "evaluation.evaluation_fn = [@mig, @fine/mig]", "evaluation.codes = %r" % path,
+            "discretizer.num_bins = 4", "fine/mig.num_bins = 30",
+            "mig.num_train = 400"])
+    assert scores["mig.discrete_mig"] == metrics.score(codes, factors, "mig",
+                                                       num_bins=4)["mig"]["discrete_mig"]
+    assert scores["fine/mig.discrete_mig"] == metrics.score(
+            codes, factors, "mig", num_bins=30)["mig"]["discrete_mig"]
+    assert _aggregate(tmp_path / "out")["evaluation_config.fine/mig.num_bins"] == "30"
+
+
+def test_sampled_metrics_on_saved_codes_need_the_full_grid(tmp_path):
+    grid = all_factor_rows((3, 4, 5))
+    bindings = ["evaluation.evaluation_fn = [@mig, @factor_vae_score]", "mig.num_train = 59",
+                "factor_vae_score.num_train = 50", "factor_vae_score.num_eval = 20",
+                "factor_vae_score.num_variance_estimate = 60"]
+    full = _codes_file(tmp_path, "grid.npz", codes=grid + 0.1, factors=grid)
+    scores = _evaluate(tmp_path / "full", bindings + ["evaluation.codes = %r" % full])
+    assert scores["factor_vae_score.eval_accuracy"] == 1.0
+    holes = _codes_file(tmp_path, "holes.npz", codes=grid[1:] + 0.1, factors=grid[1:])
+    # Checked with everything else before any metric runs.
+    with pytest.raises(ValueError, match="^factor_vae_score draws points for factor "
+                       "values it chooses, so on given codes it needs the codes of "
+                       "the full factor grid"):
+        _evaluate(tmp_path / "holes", bindings + ["evaluation.codes = %r" % holes])
+    assert not (tmp_path / "holes").exists()
+
+
+@pytest.mark.parametrize("arrays, bindings, message", [
+    (dict(codes=np.zeros((10, 2, 2)), factors=np.zeros((10, 1))), [],
+     r"codes must be a 2-D array \(one row per point\), got shape \(10, 2, 2\)"),
+    (dict(codes=np.ones((10, 2)), factors=np.zeros((9, 1))), [],
+     r"codes \[N, K\] and factors \[N, F\] need one row per point; got 10 and 9 rows"),
+    (dict(codes=np.full((10, 2), np.nan), factors=np.arange(10)[:, None] % 2), [],
+     r"codes contain 20 NaN or infinite values \(the first at row 0, column 0\)"),
+    (dict(codes=np.ones((10, 2)), factors=np.stack([np.arange(10) % 2, np.ones(10)], 1)),
+     [], r"factor 1 takes the single value 1 in all 10 points"),
+    (dict(codes=np.random.RandomState(0).rand(10, 2), factors=np.arange(10)[:, None] % 2),
+     ["mig.num_train = 11"], r"^mig.num_train = 11 but the codes have 10 points$"),
+])
+def test_bad_saved_codes_are_one_line_and_write_nothing(tmp_path, arrays, bindings, message):
+    path = _codes_file(tmp_path, **arrays)
+    with pytest.raises(ValueError, match=message) as raised:
+        _evaluate(tmp_path / "out", ["evaluation.evaluation_fn = @mig",
+                                     "evaluation.codes = %r" % path] + bindings)
+    assert "\n" not in str(raised.value)
+    assert not (tmp_path / "out").exists()
+
+
+def test_saved_codes_are_neither_a_model_nor_overwritten(tmp_path, model_dir):
+    path = _codes_file(tmp_path, codes=np.eye(4), factors=np.eye(4))
+    bindings = ["evaluation.evaluation_fn = @mig", "evaluation.codes = %r" % path]
+    with pytest.raises(ValueError, match="--codes scores saved codes; give it without "
+                       "--model_dir and --saved_model"):
+        _evaluate(tmp_path / "out", bindings, model_dir=model_dir)
+    with pytest.raises(ValueError, match="would contain the model"):
+        _evaluate(tmp_path, bindings, overwrite=True)
+    assert os.path.isfile(path)

@@ -129,8 +129,8 @@ class GridCodes(GroundTruthData):
         from tfdisent.data.files.indexed import full_grid_lookup
 
         labels = infomec.label_encode(factors)
-        self._lookup = full_grid_lookup(labels)
-        if self._lookup is None:
+        lookup = full_grid_lookup(labels)
+        if lookup is None:
             sizes = labels.max(axis=0) + 1
             raise ValueError(
                     "%s draws points for factor values it chooses, so on given codes "
@@ -139,6 +139,7 @@ class GridCodes(GroundTruthData):
                     "combinations; score the encoder with score_representation instead"
                     % (metric, " x ".join(map(str, sizes)), np.prod(sizes),
                        len(labels), len(np.unique(labels, axis=0))))
+        self._lookup = lookup
         self._codes = codes
 
     @property

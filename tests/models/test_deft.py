@@ -146,9 +146,46 @@ def test_frozen_earlier_groups_do_not_move_but_their_projection_does():
     assert np.all(changes["group_0"][1] == 0.0)
     assert np.all(changes["group_2"][1] == 0.0)
     assert np.max(np.abs(changes["group_1"][1])) == pytest.approx(LEARNING_RATE, rel=1e-2)
-    projection = deft_nets.stage_gate(model.encoder).trainable_variables
-    main = {id(v) for v in model.optimizer_groups()[0].variables}
-    assert projection and all(id(v) in main for v in projection)
+    assert np.max(np.abs(changes["projection_0"][1])) > 0.0
+    assert np.all(changes["projection_1"][1] == 0.0)  # group 1 is current: not projected
+    gate = deft_nets.stage_gate(model.encoder)
+    groups = {g.name: {id(v) for v in g.variables} for g in model.optimizer_groups()}
+    for i, variables in enumerate(gate.projection_variables()):
+        assert {id(v) for v in variables} == groups["projection_%d" % i]
+        assert not groups["projection_%d" % i] & groups["main"]
+
+
+def test_a_projection_starts_with_a_fresh_adam_late_in_training():
+    # PyTorch's Adam creates projs[i]'s state at its first gradient, so its
+    # first update is the learning rate. In the shared main optimizer at step
+    # 5000 it would be ~3x that ((1 - b1) / sqrt(1 - b2) with bias corrections ~1).
+    model, x = deft_model(freeze=True), images()
+    for optimizer in model.all_optimizers().values():
+        optimizer.iterations.assign(5000)
+    model.global_step.assign(5000)
+    set_stage(model, 0)
+    model.components[0].secondary_update(  # a step at stage 0: projections wait
+        type("Ctx", (), {"step": tf.constant(4999, tf.int64)})())
+    set_stage(model, 1)
+    changes = one_step_changes(model, x)
+    grads, change = changes["projection_0"]
+    moved = np.concatenate([g.numpy().ravel() for g in grads]) != 0
+    np.testing.assert_allclose(np.abs(change[moved]), LEARNING_RATE, rtol=1e-2)
+    optimizers_by_name = model.all_optimizers()
+    assert int(optimizers_by_name["projection_0"].iterations.numpy()) == 1
+
+
+def test_a_new_stage_is_first_used_one_step_after_beta_reaches_its_threshold():
+    # erow/disentanglement_lib (pytorch) examples/deft.py, DEFT.forward: the
+    # stage is raised after the encoder ran, so it acts from the next step.
+    model, x = deft_model(schedule=deft.ExponentialBeta(), groups=5), images()
+    gate = deft_nets.stage_gate(model.encoder)
+    for stage, first_used in enumerate([7623, 16096, 23027, 50108], start=1):
+        model.global_step.assign(first_used - 2)
+        gate.stage.assign(stage - 1)
+        logged = [model.train_step(x) for _ in range(3)]
+        assert [float(log["stage"]) for log in logged] == [stage - 1, stage - 1, stage]
+        assert float(logged[1]["beta"]) <= [70, 30, 15, 1][stage - 1]  # reached at first_used - 1
 
 
 class CountingDEFT(deft.DEFT):
@@ -170,27 +207,27 @@ def test_stage_changes_inside_one_traced_step_and_groups_start_fresh():
     CountingDEFT.traces = 0
     data = tf.data.Dataset.from_tensors(images()).repeat()
     history = model.fit(data, epochs=1, steps_per_epoch=5, verbose=0).history
-    assert CountingDEFT.traces == 1  # stages 0, 0, 1, 1, 2: one trace
+    assert CountingDEFT.traces == 1  # stages 0, 0, 0, 1, 1: one trace
     assert int(deft_nets.stage_gate(model.encoder).stage.numpy()) == 2
-    assert history["stage"][-1] == 2.0 and history["beta"][-1] == 1.0
-    # Group i ran at stages i.. only: 5, 3 and 1 real Adam steps.
+    assert history["stage"][-1] == 1.0 and history["beta"][-1] == 1.0
+    # Group i ran at stages i.. only: 5, 2 and 0 real Adam steps.
     counts = [int(g.optimizer.iterations.numpy()) for g in model.optimizer_groups()[1:]]
-    assert counts == [5, 3, 1]
+    assert counts == [5, 2, 0]
 
 
 def test_stage_and_optimizers_survive_a_checkpoint_round_trip(tmp_path):
     model = deft_model(schedule=deft.PiecewiseBeta((3.0, 2.0, 1.0), stage_steps=1))
     model.fit(tf.data.Dataset.from_tensors(images()).repeat(), epochs=1,
-              steps_per_epoch=2, verbose=0)
+              steps_per_epoch=3, verbose=0)
     path = tf.train.Checkpoint(model=model, **model.all_optimizers()).save(
         str(tmp_path / "ckpt"))
     restored = deft_model(schedule=deft.PiecewiseBeta((3.0, 2.0, 1.0), stage_steps=1))
     tf.train.Checkpoint(model=restored, **restored.all_optimizers()).restore(
         path).assert_existing_objects_matched()
     assert int(deft_nets.stage_gate(restored.encoder).stage.numpy()) == 2
-    assert int(restored.global_step.numpy()) == 2
+    assert int(restored.global_step.numpy()) == 3
     assert [int(g.optimizer.iterations.numpy()) for g in restored.optimizer_groups()[1:]] \
-        == [2, 1, 0]
+        == [3, 1, 0]
 
 
 def test_schedule_needs_no_more_stages_than_groups():

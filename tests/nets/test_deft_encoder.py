@@ -82,13 +82,16 @@ def test_freeze_stops_earlier_groups_behind_a_trainable_projection():
     enc, x = encoder(freeze=True), images()
     norms, projection = group_gradients(enc, x, stage=1)
     assert norms[0] == 0.0 and norms[1] > 0 and norms[2] == 0.0
-    assert len(projection) == 2 and all(p > 0 for p in projection)
+    # one projection (w_mean, w_logvar) per group; only group 0's is in use
+    assert len(projection) == 6 and all(p > 0 for p in projection[:2])
+    assert all(p == 0.0 for p in projection[2:])
     # Zero-initialised projection is the identity; then mean·exp(w), logvar + w.
     raw_mean, raw_logvar = raw_group_outputs(enc, x)
     np.testing.assert_allclose(enc(x)["mean"][:, :4], raw_mean[:, :4], atol=1e-6)
     gate = deft.stage_gate(enc)
-    gate.mean_log_scale.assign(np.full(6, np.log(2.0), np.float32))
-    gate.logvar_shift.assign(np.full(6, 0.5, np.float32))
+    for log_scale, shift in gate.projection_variables():
+        log_scale.assign(np.full(2, np.log(2.0), np.float32))
+        shift.assign(np.full(2, 0.5, np.float32))
     out = enc(x)
     np.testing.assert_allclose(out["mean"][:, :2], 2 * raw_mean[:, :2], rtol=1e-5)
     np.testing.assert_allclose(out["logvar"][:, :2], raw_logvar[:, :2] + 0.5, rtol=1e-5)

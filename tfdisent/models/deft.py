@@ -14,10 +14,13 @@ traced train step):
 - `PiecewiseBeta`: stage = min(t // stage_steps, len(betas) − 1), β = betas[stage].
 - `AnnealingBeta`: β(t) = β_max·exp(−γ·t/T) + 1, the IFP annealing test's.
 
-The stage is a variable of the encoder's gate: the DEFT component writes the
-stage of the next step after each update (so the forward pass and the
-learning rates of one step see the same stage, a resumed run restores it,
-and the step is traced once for all stages).
+The stage is a variable of the encoder's gate: after the update of step t
+the DEFT component writes `schedule.stage(t)`, so step t + 1 is the first to
+run at a stage reached at step t, as in the reference, whose `set_stage` runs
+after the encoder's forward pass (stages first used at steps 7623, 16096,
+23027, 50108 for T = 200 000; β itself follows the step). The forward pass
+and the learning rates of one step see the same stage, a resumed run
+restores it, and the step is traced once for all stages.
 """
 
 import weakref
@@ -121,17 +124,19 @@ class ScheduledBetaVAE(Component):
 
 
 class GroupRate(keras.optimizers.schedules.LearningRateSchedule):
-    """Group `group`'s learning rate at the current stage: the base rate for
-    the current group, `earlier_rate` × base for earlier groups, 0 for groups
-    not started. Reads the stage variable, so a stage change needs no retrace."""
+    """Group `group`'s learning rate at the current stage: `current_rate` ×
+    base for the current group (1), `earlier_rate` × base once it is earlier,
+    0 before it starts. Reads the stage variable, so a stage change needs no
+    retrace. A freeze projection is (earlier_rate 1, current_rate 0)."""
 
-    def __init__(self, base_rate, group, stage, earlier_rate):
+    def __init__(self, base_rate, group, stage, earlier_rate, current_rate=1.0):
         self.base_rate, self.group = base_rate, int(group)
         self.stage, self.earlier_rate = stage, float(earlier_rate)
+        self.current_rate = float(current_rate)
 
     def __call__(self, step):
         stage = tf.convert_to_tensor(self.stage)
-        factor = tf.where(self.group == stage, 1.0,
+        factor = tf.where(self.group == stage, self.current_rate,
                           tf.where(self.group < stage, self.earlier_rate, 0.0))
         return self.base_rate * factor
 
@@ -155,6 +160,10 @@ class DEFT(ScheduledBetaVAE):
         stage never start, as in the reference code).
       earlier_rate: learning-rate multiplier γ of the groups before the
         current one (ignored, i.e. 0, when the encoder freezes them).
+
+    With ``deft_encoder.freeze = True`` group i's projection has its own Adam
+    at the base rate from the stage after i on, starting fresh (step count
+    0) at its first gradient, as PyTorch's per-parameter Adam state.
     """
 
     def __init__(self, schedule=None, earlier_rate=0.1, **kwargs):
@@ -163,7 +172,7 @@ class DEFT(ScheduledBetaVAE):
             raise ValueError("deft.earlier_rate must be in [0, 1], got %r"
                              % (earlier_rate,))
         self.earlier_rate = earlier_rate
-        self.group_optimizers = None
+        self.group_optimizers = self.projection_optimizers = None
 
     def attach(self, model):
         gate = deft_nets.stage_gate(model.encoder)
@@ -178,17 +187,24 @@ class DEFT(ScheduledBetaVAE):
         return deft_nets.stage_gate(self._model().encoder)
 
     def optimizer_groups(self):
+        gate = self.gate
         if self.group_optimizers is None:
             main = self._model().optimizer
-            earlier = 0.0 if self.gate.freeze else self.earlier_rate
+            rate = _base_rate(main)
+            earlier = 0.0 if gate.freeze else self.earlier_rate
             self.group_optimizers = [
-                optimizers.like(main, GroupRate(_base_rate(main), i,
-                                                self.gate.stage, earlier))
-                for i in range(self.gate.num_groups)]
+                optimizers.like(main, GroupRate(rate, i, gate.stage, earlier))
+                for i in range(gate.num_groups)]
+            self.projection_optimizers = [
+                optimizers.like(main, GroupRate(rate, i, gate.stage, 1.0, 0.0))
+                for i in range(len(gate.projection_variables()))]
         groups = deft_nets.group_variables(self._model().encoder)
         return [OptimizerGroup(deft_nets.group_name(i), variables, optimizer)
                 for i, (variables, optimizer) in enumerate(
-                    zip(groups, self.group_optimizers))]
+                    zip(groups, self.group_optimizers))] + [
+            OptimizerGroup("projection_%d" % i, variables, optimizer)
+            for i, (variables, optimizer) in enumerate(
+                zip(gate.projection_variables(), self.projection_optimizers))]
 
     def terms(self, ctx):
         """β·KL, plus `beta`, `stage` and each group's KL `kl_group_i` (logged,
@@ -205,16 +221,20 @@ class DEFT(ScheduledBetaVAE):
         return terms
 
     def secondary_update(self, ctx):
-        """Sets the stage of the next step. The optimizer of a group that
-        waited during this step has its step count put back to 0 (its moments
-        are still 0: its gradients are exactly 0), so a group starts with a
-        fresh Adam, as PyTorch's per-parameter Adam state does in the
-        reference code."""
+        """Sets the stage of the next step: the one reached at this step. The
+        optimizer of a group (a projection) that waited during this step has
+        its step count put back to 0 (its moments are still 0: its gradients
+        are exactly 0), so it starts with a fresh Adam, as PyTorch's
+        per-parameter Adam state does in the reference code."""
         gate = self.gate
         current = tf.convert_to_tensor(gate.stage)
-        for i, optimizer in enumerate(self.group_optimizers):
+        # (first stage at which it trains, optimizer): group i from stage i,
+        # projection i from stage i + 1.
+        starts = list(enumerate(self.group_optimizers)) + [
+            (i + 1, optimizer) for i, optimizer in enumerate(self.projection_optimizers)]
+        for first_stage, optimizer in starts:
             optimizer.iterations.assign(tf.where(
-                tf.constant(i, current.dtype) > current,
+                tf.constant(first_stage, current.dtype) > current,
                 tf.zeros_like(optimizer.iterations), optimizer.iterations))
-        gate.stage.assign(self.schedule.stage(ctx.step + 1))
+        gate.stage.assign(self.schedule.stage(ctx.step))
         return {}

@@ -9,11 +9,13 @@ latents; the code is their concatenation, group-major. A stage variable s
 - i == s (current): the sub-encoder's output, trained at the full rate;
 - i < s (earlier): the sub-encoder's output (trained at a reduced learning
   rate by the DEFT component), or with ``freeze=True`` its output with
-  gradients stopped, passed through a learnable per-dimension projection
-  mean' = mean·exp(w_mean), logvar' = logvar + w_logvar (zero init).
+  gradients stopped, passed through group i's learnable per-dimension
+  projection mean' = mean·exp(w_mean), logvar' = logvar + w_logvar (zero
+  init; the reference's `Projection`, one per group).
 
-The DEFT component (tfdisent/models/deft.py) finds the gate and the groups
-with `stage_gate(encoder)` and `group_variables(encoder)`.
+The DEFT component (tfdisent/models/deft.py) finds the gate, the groups and
+the projections with `stage_gate(encoder)`, `group_variables(encoder)` and
+`StageGate.projection_variables()`.
 """
 
 import gin
@@ -37,25 +39,29 @@ class StageGate(keras.layers.Layer):
         super().__init__(**kwargs)
         self.num_groups, self.latents_per_group = num_groups, latents_per_group
         self.freeze = freeze
-        num_latent = num_groups * latents_per_group
         self.stage = self.add_weight(
             name="stage", shape=(), dtype="int32", initializer="zeros",
             trainable=False, aggregation="only_first_replica")
         self.dimension_group = tf.repeat(tf.range(num_groups), latents_per_group)
-        if freeze:
-            self.mean_log_scale = self.add_weight(
-                name="mean_log_scale", shape=(num_latent,), initializer="zeros")
-            self.logvar_shift = self.add_weight(
-                name="logvar_shift", shape=(num_latent,), initializer="zeros")
+        self.projections = [
+            [self.add_weight(name="mean_log_scale_%d" % i, shape=(latents_per_group,),
+                             initializer="zeros"),
+             self.add_weight(name="logvar_shift_%d" % i, shape=(latents_per_group,),
+                             initializer="zeros")]
+            for i in range(num_groups)] if freeze else []
+
+    def projection_variables(self):
+        """[w_mean_i, w_logvar_i] of each group's projection (freeze only)."""
+        return [list(pair) for pair in self.projections]
 
     def call(self, mean, logvar):
         stage = tf.convert_to_tensor(self.stage)
         if self.freeze:
             earlier = self.dimension_group < stage
-            mean = tf.where(earlier, tf.stop_gradient(mean)
-                            * tf.exp(self.mean_log_scale), mean)
-            logvar = tf.where(earlier, tf.stop_gradient(logvar)
-                              + self.logvar_shift, logvar)
+            log_scale = tf.concat([w for w, _ in self.projections], 0)
+            shift = tf.concat([b for _, b in self.projections], 0)
+            mean = tf.where(earlier, tf.stop_gradient(mean) * tf.exp(log_scale), mean)
+            logvar = tf.where(earlier, tf.stop_gradient(logvar) + shift, logvar)
         started = self.dimension_group <= stage
         return (tf.where(started, mean, tf.zeros_like(mean)),
                 tf.where(started, logvar, tf.zeros_like(logvar)))

@@ -1,0 +1,224 @@
+"""Runs a study's runs: train, then evaluate with each metric config.
+
+Layout, for output directory DIR::
+
+    DIR/STUDY/<run name>/            a normal model directory (bin/train's)
+        metrics/<label>/results/     bin/evaluate's output, one per metric config
+        study_status.json            {"state": "done" | "failed", "error", ...}
+    DIR/STUDY/<run name>.log         the run's output when started by --all
+
+All per-run state lives with the run, so array tasks on many machines never
+write one file together. A finished run is skipped; a killed one resumes
+(bin/train resumes from its checkpoint, a finished metric is not redone);
+a failed one records its one-line error and is retried on the next call.
+"""
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+
+from tfdisent import errors
+from tfdisent.studies.study import scaled_steps
+
+STATUS_FILE = "study_status.json"
+DONE, FAILED = "done", "failed"
+
+
+def run_directory(output_dir, study, run):
+    return os.path.join(output_dir, study.name, run.name)
+
+
+def read_status(run_dir):
+    path = os.path.join(run_dir, STATUS_FILE)
+    if not os.path.isfile(path):
+        return None
+    with open(path) as f:
+        return json.load(f)
+
+
+def write_status(run_dir, state, run, index, steps_scale, error=None, **extra):
+    os.makedirs(run_dir, exist_ok=True)
+    status = dict(state=state, study_run=index, run=run.name, model=run.model,
+                  setting=run.setting, seed=run.seed, dataset=run.dataset,
+                  paper_steps=run.steps, steps=scaled_steps(run.steps, steps_scale),
+                  steps_scale=steps_scale, host=socket.gethostname(),
+                  finished=time.strftime("%Y-%m-%dT%H:%M:%S"), **extra)
+    if error is not None:
+        status["error"] = error
+    path = os.path.join(run_dir, STATUS_FILE)
+    with open(path + ".tmp", "w") as f:
+        json.dump(status, f, indent=2)
+    os.replace(path + ".tmp", path)
+    return status
+
+
+def train_finished(run_dir):
+    return os.path.isfile(os.path.join(run_dir, "results", "json", "train_results.json"))
+
+
+def metric_finished(run_dir, label):
+    return os.path.isfile(os.path.join(run_dir, "metrics", label, "results",
+                                       "aggregate", "evaluation.json"))
+
+
+def run_one(study, index, output_dir, dataset=None, steps_scale=1.0, log=None):
+    """Trains and evaluates run `index`; returns its status dict."""
+    log = log or sys.stdout
+    runs = study.runs(dataset)
+    if not 0 <= index < len(runs):
+        raise ValueError("study %s has runs 0-%d, not %d"
+                         % (study.name, len(runs) - 1, index))
+    run = runs[index]
+    run_dir = run_directory(output_dir, study, run)
+    status = read_status(run_dir)
+    if status and status["state"] == DONE:
+        if status["steps_scale"] != steps_scale:
+            raise ValueError("%s finished with --steps_scale=%s, not %s; use another "
+                             "--output_dir" % (run_dir, status["steps_scale"], steps_scale))
+        log.write("run %d %s: already done\n" % (index, run.name))
+        return status
+    if status:  # a failed attempt: try again from what is on disk
+        os.remove(os.path.join(run_dir, STATUS_FILE))
+    log.write("run %d %s: %s\n" % (index, run.name, "resuming" if os.path.isdir(run_dir)
+                                   else "starting"))
+    log.flush()
+    began = time.time()
+    try:
+        _train(run, run_dir, steps_scale)
+        for metric in study.metrics:
+            if not metric_finished(run_dir, metric.label):
+                log.write("run %d %s: evaluating %s\n" % (index, run.name, metric.label))
+                log.flush()
+                _evaluate(run, run_dir, metric)
+    except Exception as e:  # recorded; the study's other runs go on
+        message = errors.one_line(e)
+        log.write("run %d %s: failed: %s\n" % (index, run.name, message))
+        return write_status(run_dir, FAILED, run, index, steps_scale, error=message,
+                            seconds=time.time() - began)
+    log.write("run %d %s: done in %.0f s\n" % (index, run.name, time.time() - began))
+    return write_status(run_dir, DONE, run, index, steps_scale,
+                        seconds=time.time() - began)
+
+
+def _train(run, run_dir, steps_scale):
+    if train_finished(run_dir):
+        return
+    from tfdisent import train  # TensorFlow only when a run really trains
+    train.train_with_gin(run_dir, overwrite=False,
+                         gin_config_files=[config_path(c) for c in run.gin_configs],
+                         gin_bindings=run.train_bindings(steps_scale))
+
+
+def _evaluate(run, run_dir, metric):
+    from tfdisent import evaluate
+    evaluate.evaluate_with_gin(
+        os.path.join(run_dir, "metrics", metric.label), model_dir=run_dir,
+        gin_config_files=[config_path(c) for c in metric.gin_configs],
+        gin_bindings=tuple(metric.bindings) + tuple(run.metric_bindings),
+        overwrite=True)
+    from tfdisent.evaluate import failed_metrics
+    scores = _load_scores(run_dir, metric.label)
+    failures = failed_metrics(scores)
+    if failures:
+        key, message = sorted(failures.items())[0]
+        raise RuntimeError("%s: %s" % (key.replace("evaluation_results.", ""), message))
+
+
+def _load_scores(run_dir, label):
+    path = os.path.join(run_dir, "metrics", label, "results", "aggregate",
+                        "evaluation.json")
+    with open(path) as f:
+        return json.load(f)
+
+
+def config_path(name):
+    """A config name inside gin_configs/ ("beta_vae.gin", "metrics/mig.gin")
+    -> its path; a path that exists is kept."""
+    if os.path.isfile(name):
+        return name
+    for root in gin_config_roots():
+        path = os.path.join(root, name)
+        if os.path.isfile(path):
+            return path
+    raise FileNotFoundError("gin config %s not found in %s"
+                            % (name, " or ".join(gin_config_roots())))
+
+
+def gin_config_roots():
+    """The checkout's gin_configs/, then the installed share/tfdisent/gin_configs."""
+    package = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    return [os.path.join(os.path.dirname(package), "gin_configs"),
+            os.path.join(sys.prefix, "share", "tfdisent", "gin_configs")]
+
+
+# --- many runs ------------------------------------------------------------------
+
+def parse_indices(text, count):
+    """'0-9,12' -> [0, ..., 9, 12]; '' -> every run."""
+    if not text:
+        return list(range(count))
+    indices = []
+    for part in text.split(","):
+        first, _, last = part.strip().partition("-")
+        try:
+            span = range(int(first), int(last or first) + 1)
+        except ValueError:
+            raise ValueError("--runs takes indices and ranges such as 0-9,12, "
+                             "got %r" % text) from None
+        indices.extend(span)
+    bad = [i for i in indices if not 0 <= i < count]
+    if bad:
+        raise ValueError("--runs: %d is not a run (0-%d)" % (bad[0], count - 1))
+    return sorted(set(indices))
+
+
+def run_many(study, indices, output_dir, dataset=None, steps_scale=1.0,
+             parallel=1, log=None, study_reference=None):
+    """Runs `indices`, `parallel` processes at a time (each run in its own
+    process, its output in DIR/STUDY/<run>.log). `study_reference` is what
+    the processes pass to --study (default: the study's name). Returns
+    {index: state}."""
+    log = log or sys.stdout
+    runs = study.runs(dataset)
+    pending = list(indices)
+    active = {}
+    states = {}
+    while pending or active:
+        while pending and len(active) < max(1, parallel):
+            index = pending.pop(0)
+            active[index] = _start(study_reference or study.name, study, index,
+                                   runs[index], output_dir, dataset, steps_scale)
+        time.sleep(0.2)
+        for index, (process, log_file) in list(active.items()):
+            if process.poll() is None:
+                continue
+            log_file.close()
+            del active[index]
+            run_dir = run_directory(output_dir, study, runs[index])
+            status = read_status(run_dir)
+            if status is None or process.returncode not in (0, 1):
+                status = write_status(run_dir, FAILED, runs[index], index, steps_scale,
+                                      error="process ended with status %d (see %s)"
+                                      % (process.returncode, log_file.name))
+            states[index] = status["state"]
+            log.write("run %d %s: %s%s\n" % (index, runs[index].name, status["state"],
+                                             ": " + status["error"] if "error" in status
+                                             else ""))
+            log.flush()
+    return states
+
+
+def _start(reference, study, index, run, output_dir, dataset, steps_scale):
+    os.makedirs(os.path.join(output_dir, study.name), exist_ok=True)
+    log_file = open(os.path.join(output_dir, study.name, run.name + ".log"), "a")
+    command = [sys.executable, "-m", "tfdisent.cli.study", "--study=" + reference,
+               "--model_num=%d" % index, "--output_dir=" + output_dir,
+               "--steps_scale=%r" % steps_scale]
+    if dataset:
+        command.append("--dataset=" + dataset)
+    process = subprocess.Popen(command, stdout=log_file, stderr=subprocess.STDOUT,
+                               stdin=subprocess.DEVNULL)
+    return process, log_file

@@ -12,26 +12,26 @@ from sklearn import linear_model
 from tfdisent.metrics import utils
 
 
-def _pair_draws(ground_truth_data, batch_size, num_points, random_state):
-    """disentanglement_lib's draw order, one point at a time; each draw yields
-    (factor index, both batches' observations stacked)."""
-    for _ in range(num_points):
+def _pair_draw(ground_truth_data, batch_size):
+    """disentanglement_lib's draw of one point: the factor index, then two
+    batches of factors agreeing on it (rendered in that order)."""
+    def draw(_, random_state):
         index = random_state.randint(ground_truth_data.num_factors)
         factors1 = ground_truth_data.sample_factors(batch_size, random_state)
         factors2 = ground_truth_data.sample_factors(batch_size, random_state)
         factors2[:, index] = factors1[:, index]
-        observations1 = ground_truth_data.sample_observations_from_factors(
-                factors1, random_state)
-        observations2 = ground_truth_data.sample_observations_from_factors(
-                factors2, random_state)
-        yield index, np.concatenate([observations1, observations2])
+        return index, [factors1, factors2]
+    return draw
 
 
 def sample_beta_vae_points(ground_truth_data, representation_function,
                            random_state, batch_size, num_points):
     """Features [num_points, K] (mean |z1 - z2| over a batch) and labels."""
-    draws = _pair_draws(ground_truth_data, batch_size, num_points, random_state)
-    labels, codes = zip(*utils.encode_in_chunks(draws, representation_function))
+    labels, codes = utils.encode_draws(
+            ground_truth_data.sample_observations_from_factors,
+            representation_function, random_state,
+            _pair_draw(ground_truth_data, batch_size), num_points,
+            2 * batch_size)
     codes = np.stack(codes)  # [P, 2B, K]
     features = np.mean(np.abs(codes[:, :batch_size] - codes[:, batch_size:]),
                        axis=1)

@@ -32,19 +32,17 @@ IMPORTANCE_MODELS = {
 
 
 def importance_matrix(codes_train, factors_train, codes_test, factors_test,
-                      importance="gbt", n_jobs=1):
-    """R [K, F] and the mean train / test accuracy of the per-factor models."""
+                      importance="gbt", n_jobs=None):
+    """R [K, F] and the mean train / test accuracy of the per-factor models
+    (fitted in `n_jobs` processes, see `utils.parallel_map`)."""
     if importance not in IMPORTANCE_MODELS:
         raise ValueError("unknown importance %r; choose one of %s"
                          % (importance, sorted(IMPORTANCE_MODELS)))
-    models = utils.fit_per_factor(IMPORTANCE_MODELS[importance], codes_train,
-                                  factors_train, n_jobs)
-    matrix = np.abs(np.stack([m.feature_importances_ for m in models], axis=1))
-    return (matrix,
-            float(np.mean(utils.accuracy_per_factor(models, codes_train,
-                                                    factors_train))),
-            float(np.mean(utils.accuracy_per_factor(models, codes_test,
-                                                    factors_test))))
+    train, test, importances = utils.fit_and_score_per_factor(
+            IMPORTANCE_MODELS[importance], codes_train, factors_train,
+            codes_test, factors_test, "feature_importances_", n_jobs)
+    matrix = np.abs(np.stack(importances, axis=1))
+    return matrix, float(np.mean(train)), float(np.mean(test))
 
 
 def _normalised_entropy(weights, axis):
@@ -91,7 +89,7 @@ def completeness(importance):
 
 
 def _compute_dci(codes_train, factors_train, codes_test, factors_test,
-                 importance="gbt", n_jobs=1):
+                 importance="gbt", n_jobs=None):
     """DCI scores from sampled train / test codes [N, K] and factors [N, F]."""
     codes_train, factors_train = utils.check_codes_factors(codes_train,
                                                            factors_train)
@@ -108,7 +106,7 @@ def _compute_dci(codes_train, factors_train, codes_test, factors_test,
 
 def compute_dci(ground_truth_data, representation_function, random_state, *,
                 num_train=10000, num_test=5000, batch_size=16, importance="gbt",
-                n_jobs=1):
+                n_jobs=None):
     """DCI. Returns {"disentanglement", "completeness",
     "informativeness_train", "informativeness_test"}.
 
@@ -116,7 +114,8 @@ def compute_dci(ground_truth_data, representation_function, random_state, *,
       importance: "gbt" (default: sklearn's default GradientBoostingClassifier,
         disentanglement_lib's definition) or "random_forest" (50 trees of
         depth <= 10; several times faster, scores not comparable).
-      n_jobs: factors fitted in parallel threads (same result).
+      n_jobs: worker processes for the per-factor fits; None: every core
+        (`utils.default_num_workers`). The result does not depend on it.
     """
     train, test = utils.train_and_test_codes(
         ground_truth_data, representation_function, num_train, num_test,

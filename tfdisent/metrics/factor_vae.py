@@ -22,10 +22,9 @@ def estimate_code_variances(ground_truth_data, representation_function,
     """
     factors = ground_truth_data.sample_factors(num_points, random_state)
     chunks = np.array_split(factors, max(1, num_points // utils.IMAGES_PER_CALL))
-    draws = ((None, ground_truth_data.sample_observations_from_factors(
-            chunk, random_state)) for chunk in chunks)
-    codes = np.concatenate(
-            [c for _, c in utils.encode_in_chunks(draws, representation_function)])
+    codes = np.concatenate([utils.encode(
+            ground_truth_data.sample_observations_from_factors(chunk, random_state),
+            representation_function) for chunk in chunks])
     return np.var(codes, axis=0, ddof=1)
 
 
@@ -41,15 +40,15 @@ def draw_fixed_factors(random_state, num_factors, num_fixed):
     return random_state.choice(num_factors, num_fixed, replace=False)
 
 
-def _fixed_factor_draws(ground_truth_data, batch_size, num_points, random_state,
-                        num_fixed):
-    for _ in range(num_points):
+def _fixed_factor_draw(ground_truth_data, batch_size, num_fixed):
+    """One vote's draw: the factors to fix, then a batch sharing their values."""
+    def draw(_, random_state):
         fixed = draw_fixed_factors(random_state, ground_truth_data.num_factors,
                                    num_fixed)
         factors = ground_truth_data.sample_factors(batch_size, random_state)
         factors[:, fixed] = factors[0, fixed]
-        yield fixed, ground_truth_data.sample_observations_from_factors(
-                factors, random_state)
+        return fixed, [factors]
+    return draw
 
 
 def lowest_variance_codes(batch_codes, global_variances, active, num_fixed=1):
@@ -85,9 +84,11 @@ def sample_fixed_factor_votes(ground_truth_data, representation_function,
       fixed factors int [P, num_fixed] and chosen codes int [P, num_fixed],
       both ascending per row.
     """
-    draws = _fixed_factor_draws(ground_truth_data, batch_size, num_points,
-                                random_state, num_fixed)
-    fixed, codes = zip(*utils.encode_in_chunks(draws, representation_function))
+    fixed, codes = utils.encode_draws(
+            ground_truth_data.sample_observations_from_factors,
+            representation_function, random_state,
+            _fixed_factor_draw(ground_truth_data, batch_size, num_fixed),
+            num_points, batch_size)
     dims = lowest_variance_codes(np.stack(codes), global_variances, active,
                                  num_fixed)
     return np.sort(np.stack(fixed), axis=1), dims

@@ -29,19 +29,19 @@ def continuous_score_matrix(codes, factors):
     return np.where(code_variance[:, None] > 1e-12, score, 0.0)
 
 
-def discrete_score_matrix(codes, factors, codes_test, factors_test):
+def _linear_svc():
+    return svm.LinearSVC(C=0.01, class_weight="balanced", random_state=0)
+
+
+def discrete_score_matrix(codes, factors, codes_test, factors_test, n_jobs=None):
     """Test accuracy of a LinearSVC(C=0.01, class_weight="balanced") per
-    (code, factor) pair, trained on the single code: [K, F]."""
-    score = np.zeros((codes.shape[1], factors.shape[1]))
-    with utils.sklearn_fitting():
-        for i in range(codes.shape[1]):
-            for j in range(factors.shape[1]):
-                classifier = svm.LinearSVC(C=0.01, class_weight="balanced",
-                                           random_state=0)
-                classifier.fit(codes[:, i:i + 1], factors[:, j])
-                prediction = classifier.predict(codes_test[:, i:i + 1])
-                score[i, j] = np.mean(prediction == factors_test[:, j])
-    return score
+    (code, factor) pair, trained on the single code: [K, F]. The K * F fits
+    run in `n_jobs` processes (`utils.parallel_map`; same result)."""
+    tasks = [(_linear_svc, codes[:, i:i + 1], factors[:, j],
+              codes_test[:, i:i + 1], factors_test[:, j])
+             for i in range(codes.shape[1]) for j in range(factors.shape[1])]
+    _, test, _ = utils.fit_and_score_tasks(tasks, n_jobs)
+    return test.reshape(codes.shape[1], factors.shape[1])
 
 
 def average_top_two_gap(score_matrix):
@@ -51,7 +51,7 @@ def average_top_two_gap(score_matrix):
 
 
 def _compute_sap(codes, factors, codes_test, factors_test,
-                 continuous_factors=False):
+                 continuous_factors=False, n_jobs=None):
     codes, factors = utils.check_codes_factors(codes, factors)
     if codes.shape[1] < 2:
         raise ValueError("SAP needs at least 2 codes, got %d" % codes.shape[1])
@@ -60,16 +60,19 @@ def _compute_sap(codes, factors, codes_test, factors_test,
     else:
         codes_test, factors_test = utils.check_codes_factors(codes_test,
                                                              factors_test)
-        matrix = discrete_score_matrix(codes, factors, codes_test, factors_test)
+        matrix = discrete_score_matrix(codes, factors, codes_test, factors_test,
+                                       n_jobs)
     return {"SAP_score": average_top_two_gap(matrix)}
 
 
 def compute_sap(ground_truth_data, representation_function, random_state, *,
                 num_train=10000, num_test=5000, batch_size=16,
-                continuous_factors=False):
+                continuous_factors=False, n_jobs=None):
     """SAP score. Returns {"SAP_score"}. The test set is drawn (after the
-    training set) even for continuous factors, as in disentanglement_lib."""
+    training set) even for continuous factors, as in disentanglement_lib.
+    `n_jobs`: worker processes for the fits (None: every core)."""
     train, test = utils.train_and_test_codes(
         ground_truth_data, representation_function, num_train, num_test,
         random_state, batch_size)
-    return _compute_sap(*train, *test, continuous_factors=continuous_factors)
+    return _compute_sap(*train, *test, continuous_factors=continuous_factors,
+                        n_jobs=n_jobs)

@@ -10,6 +10,7 @@ transpose (``[K, N]``, ``[F, N]``); only the layout differs.
 import collections
 import contextlib
 import hashlib
+import os
 import warnings
 
 import joblib
@@ -17,9 +18,11 @@ import numpy as np
 import threadpoolctl
 from sklearn import ensemble, exceptions, linear_model, model_selection
 
+from tfdisent.data.ground_truth import GroundTruthData
+
 DEFAULT_NUM_BINS = 20
-# Observations passed to the representation function per call. Draws are still
-# made in disentanglement_lib's batch order; only the encoder calls are merged.
+# Observations rendered and passed to the representation function per call
+# (`encode_draws`). Draws are still made in disentanglement_lib's order.
 IMAGES_PER_CALL = 1024
 # How many (dataset, representation, size, seed) samples are remembered.
 SAMPLING_CACHE_SIZE = 4
@@ -40,58 +43,117 @@ def encode(observations, representation_function):
     return codes
 
 
-def encode_in_chunks(draws, representation_function, images_per_call=None):
-    """Encodes a stream of draws with few representation calls.
+def _same_state(state, other):
+    """True if two `RandomState.get_state()` tuples are equal."""
+    return all(np.array_equal(a, b) for a, b in zip(state, other))
+
+
+def _draw_ahead(render, draw, indices, random_state):
+    """Draws `indices` ahead, then renders all their blocks in one call.
+
+    Returns (labels, blocks per draw, observations), or None after restoring
+    `random_state` if the rendering consumed random numbers (drawing ahead
+    would then have changed the draws).
+    """
+    start = random_state.get_state()
+    labels, blocks = zip(*(draw(i, random_state) for i in indices))
+    drawn = random_state.get_state()
+    observations = render(np.concatenate([b for bs in blocks for b in bs]),
+                          random_state)
+    if _same_state(drawn, random_state.get_state()):
+        return list(labels), list(blocks), observations
+    random_state.set_state(start)
+    return None
+
+
+def _draw_in_order(render, draw, indices, random_state):
+    """Draw, render each of its blocks, next draw: the sequential order."""
+    labels, blocks, observations = [], [], []
+    for i in indices:
+        label, draw_blocks = draw(i, random_state)
+        labels.append(label)
+        blocks.append(draw_blocks)
+        observations.extend(render(b, random_state) for b in draw_blocks)
+    return labels, blocks, np.concatenate(observations)
+
+
+def encode_draws(render, representation_function, random_state, draw,
+                 num_draws, images_per_draw, images_per_call=None):
+    """Labels and codes of `num_draws` draws, exactly as if each draw's blocks
+    were rendered and encoded right after it was drawn.
 
     Args:
-      draws: iterable of ``(label, observations)``; it is consumed lazily and in
-        order, so whatever random state it draws from advances exactly as if
-        each draw were encoded at once.
-      representation_function: observations [B, ...] -> codes [B, K].
-      images_per_call: observations merged into one call (at least one
-        draw); default `IMAGES_PER_CALL`.
+      render: ``render(block, random_state) -> observations``, usually a
+        dataset's ``sample_observations_from_factors``.
+      draw: ``draw(index, random_state) -> (label, [block, ...])``; in the
+        sequential order each block is rendered by one `render` call right
+        after the draw.
+      images_per_draw: rows per draw (sizes the chunks).
+      images_per_call: a chunk is the fewest draws with at least this many
+        rows (default `IMAGES_PER_CALL`); its rows are rendered and encoded
+        in one call each.
 
-    Yields:
-      ``(label, codes)`` per draw, in order.
+    A chunk of draws is made ahead and its blocks rendered and encoded at
+    once. If the rendering consumes `random_state` (noise, colours, hidden
+    factors), drawing ahead would change the draws: the state is rolled back
+    and the rest is rendered block by block in the sequential order (still
+    encoded in large calls). The random stream and the codes are the
+    sequential ones either way.
+
+    Returns:
+      labels (list) and codes (list of [rows of the draw, K]) per draw.
     """
-    images_per_call = images_per_call or IMAGES_PER_CALL
-    pending = []
-    num_pending = 0
-
-    def flush():
-        observations = np.concatenate([obs for _, obs in pending])
-        codes = encode(observations, representation_function)
-        sizes = np.cumsum([len(obs) for _, obs in pending])[:-1]
-        return zip([label for label, _ in pending], np.split(codes, sizes))
-
-    for label, observations in draws:
-        pending.append((label, observations))
-        num_pending += len(observations)
-        if num_pending >= images_per_call:
-            yield from flush()
-            pending, num_pending = [], 0
-    if pending:
-        yield from flush()
+    # The fewest draws with at least `images_per_call` rows.
+    per_chunk = max(1, -(-(images_per_call or IMAGES_PER_CALL)
+                         // max(1, images_per_draw)))
+    labels, codes = [], []
+    ahead = True
+    for start in range(0, num_draws, per_chunk):
+        indices = range(start, min(num_draws, start + per_chunk))
+        chunk = ahead and _draw_ahead(render, draw, indices, random_state)
+        ahead = chunk is not None
+        chunk_labels, blocks, observations = chunk or _draw_in_order(
+                render, draw, indices, random_state)
+        sizes = np.cumsum([sum(len(b) for b in bs) for bs in blocks])[:-1]
+        labels.extend(chunk_labels)
+        codes.extend(np.split(encode(observations, representation_function), sizes))
+    return labels, codes
 
 
-def _factor_code_draws(ground_truth_data, num_points, random_state, batch_size):
-    """disentanglement_lib's draw order: `sample(min(batch, left))` per batch."""
-    drawn = 0
-    while drawn < num_points:
-        size = min(batch_size, num_points - drawn)
-        yield ground_truth_data.sample(size, random_state)
-        drawn += size
+def _rendered(observations, random_state):
+    del random_state
+    return observations
 
 
 def draw_factor_code(ground_truth_data, representation_function, num_points,
                      random_state, batch_size=16):
-    """Samples `num_points` (codes [N, K], factors [N, F]) without the cache."""
+    """Samples `num_points` (codes [N, K], factors [N, F]) without the cache.
+
+    The draws are disentanglement_lib's: `sample(min(batch_size, left))` per
+    batch, i.e. the factors, then their observations. For a `GroundTruthData`
+    (whose `sample` is just that) the observations are rendered in large
+    chunks (`encode_draws`); any other object's own `sample` is called per
+    batch. Either way the codes are encoded in large calls.
+    """
     if num_points < 1 or batch_size < 1:
         raise ValueError("num_points and batch_size must be positive, got %d "
                          "and %d" % (num_points, batch_size))
-    draws = _factor_code_draws(ground_truth_data, num_points, random_state,
-                               batch_size)
-    factors, codes = zip(*encode_in_chunks(draws, representation_function))
+    num_batches = -(-num_points // batch_size)
+    renders_factors = (isinstance(ground_truth_data, GroundTruthData) and
+                       type(ground_truth_data).sample is GroundTruthData.sample)
+
+    def draw(i, random_state):
+        size = min(batch_size, num_points - i * batch_size)
+        if renders_factors:
+            factors = ground_truth_data.sample_factors(size, random_state)
+            return factors, [factors]
+        factors, observations = ground_truth_data.sample(size, random_state)
+        return factors, [observations]
+
+    render = (ground_truth_data.sample_observations_from_factors
+              if renders_factors else _rendered)
+    factors, codes = encode_draws(render, representation_function, random_state,
+                                  draw, num_batches, batch_size)
     return np.concatenate(codes), np.concatenate(factors)
 
 
@@ -307,23 +369,117 @@ def sklearn_fitting():
         yield
 
 
-def fit_per_factor(make_model, codes, factors, n_jobs=1):
-    """Fits one fresh `make_model()` per factor column on all codes.
+# --------------------------------------------------------------------------
+# Parallel fits
 
-    With n_jobs != 1 the factors are fitted in parallel threads (sklearn's
-    tree and linear solvers release the GIL); the models are the same.
-    """
-    def fit(j):
-        return make_model().fit(codes, factors[:, j])
+WORKERS_ENV = "TFDISENT_NUM_WORKERS"
+_workers_override = []
 
+
+def available_cores():
+    """The cores this process may run on."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not Linux
+        return os.cpu_count() or 1
+
+
+def default_num_workers():
+    """Worker processes for the metrics' fits: the innermost `num_workers`
+    context (gin: `evaluation.num_workers`), else $TFDISENT_NUM_WORKERS, else
+    every available core."""
+    if _workers_override:
+        return _workers_override[-1]
+    value = os.environ.get(WORKERS_ENV, "")
+    if not value:
+        return available_cores()
+    return check_num_workers(value, WORKERS_ENV)
+
+
+def check_num_workers(value, source="num_workers"):
+    """`value` as a positive int; a one-line ValueError otherwise."""
+    try:
+        workers = int(value)
+    except (TypeError, ValueError):
+        workers = 0
+    if workers < 1 or str(value).strip() != str(workers):
+        raise ValueError("%s must be a positive integer, got %r" % (source, value))
+    return workers
+
+
+@contextlib.contextmanager
+def num_workers(workers):
+    """Within the context, fits use `workers` processes (None: no change)."""
+    if workers is None:
+        yield
+        return
+    _workers_override.append(check_num_workers(workers))
+    try:
+        yield
+    finally:
+        _workers_override.pop()
+
+
+def _call_fitting(function, item):
     with sklearn_fitting():
-        if n_jobs == 1:
-            return [fit(j) for j in range(factors.shape[1])]
-        return joblib.Parallel(n_jobs=n_jobs, prefer="threads")(
-                joblib.delayed(fit)(j) for j in range(factors.shape[1]))
+        return function(*item)
 
 
-def accuracy_per_factor(models, codes, factors):
-    """Accuracy of each per-factor model on (codes, factors): [F]."""
-    return np.array([np.mean(model.predict(codes) == factors[:, j])
-                     for j, model in enumerate(models)])
+def parallel_map(function, items, n_jobs=None, costs=None):
+    """``[function(*item) for item in items]`` in `n_jobs` worker processes.
+
+    Every call is independent and seeded, so the results are those of the
+    sequential loop, in item order. Calls run under `sklearn_fitting`, the
+    most costly first (`costs`, one number per item) to balance the workers.
+    Processes, not threads: the fits are dominated by Python-level work (a
+    GBT grows 100 x classes small trees), which threads serialise on the GIL.
+
+    Args:
+      n_jobs: None = `default_num_workers()`; 1 runs in this process.
+    """
+    items = list(items)
+    workers = min(len(items), default_num_workers() if n_jobs is None
+                  else check_num_workers(n_jobs, "n_jobs"))
+    if workers <= 1:
+        return [_call_fitting(function, item) for item in items]
+    order = (np.argsort(-np.asarray(costs, np.float64), kind="stable")
+             if costs is not None else np.arange(len(items)))
+    done = joblib.Parallel(n_jobs=workers, backend="loky", batch_size=1,
+                           pre_dispatch="all")(
+            joblib.delayed(_call_fitting)(function, items[i]) for i in order)
+    results = [None] * len(items)
+    for i, result in zip(order, done):
+        results[i] = result
+    return results
+
+
+def fit_and_score(make_model, codes_train, labels_train, codes_test,
+                  labels_test, attribute=None):
+    """Fits ``make_model()`` on (codes_train, labels_train); returns its train
+    and test accuracy and, if named, one fitted attribute."""
+    model = make_model().fit(codes_train, labels_train)
+    return (np.mean(model.predict(codes_train) == labels_train),
+            np.mean(model.predict(codes_test) == labels_test),
+            None if attribute is None else getattr(model, attribute))
+
+
+def fit_and_score_per_factor(make_model, codes_train, factors_train, codes_test,
+                             factors_test, attribute=None, n_jobs=None):
+    """`fit_and_score` for every factor column, in parallel (`parallel_map`).
+
+    Returns:
+      train accuracies [F], test accuracies [F] and the attribute per factor.
+    """
+    return fit_and_score_tasks(
+            [(make_model, codes_train, factors_train[:, j], codes_test,
+              factors_test[:, j], attribute)
+             for j in range(factors_train.shape[1])], n_jobs)
+
+
+def fit_and_score_tasks(tasks, n_jobs=None):
+    """`fit_and_score(*task)` for every task, in parallel; the tasks with the
+    most classes (the costliest boosted fits) go first."""
+    costs = [len(np.unique(task[2])) for task in tasks]
+    train, test, attributes = zip(*parallel_map(fit_and_score, tasks, n_jobs,
+                                                costs))
+    return np.array(train), np.array(test), list(attributes)

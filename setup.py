@@ -6,7 +6,7 @@ from setuptools import find_packages, setup
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 COMMANDS = ("train", "evaluate", "export", "aggregate", "visualize", "visualize_dataset",
-            "ifp", "distill")
+            "ifp", "distill", "study")
 
 
 # Compatible ranges (see docs/installation.md); requirements.txt pins the

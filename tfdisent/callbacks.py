@@ -70,8 +70,11 @@ class HaltCheck(StepCallback):
 
 
 def _first_non_finite(logs):
+    """"term = value" of the first non-finite term (the total "loss" last,
+    since any bad term makes it non-finite)."""
     values = {name: float(np.mean(value)) for name, value in logs.items()}
-    name = next((n for n, v in values.items() if not np.isfinite(v)), "loss")
+    names = sorted(values, key=lambda n: n == "loss")
+    name = next((n for n in names if not np.isfinite(values[n])), names[-1])
     return "%s = %s" % (name, values[name])
 
 
@@ -109,32 +112,52 @@ class PeriodicCheckpoint(StepCallback):
         self.save()
 
 
+class BatchCounter(keras.callbacks.Callback):
+    """A step source for plain `fit` runs (one step per batch): counts batches
+    on the host and keeps the last logs, without reading them."""
+
+    def __init__(self, total=None):
+        super().__init__()
+        self.start, self.step, self.total, self.logs = 0, 0, total, None
+
+    def on_train_batch_end(self, batch, logs=None):
+        self.step += 1
+        self.logs = logs
+
+
 class ProgressLogger(StepCallback):
     """Every `every` steps and at the end: step/total, each loss term,
-    images/second over the interval, elapsed time and ETA; one line each in
-    a log file, one line rewritten in place on a terminal (`stream` None:
-    nothing printed). With a `summary_writer`, the same values go to
-    TensorBoard as train/<name>."""
+    images/second over the interval (steps/second without a `batch_size`),
+    elapsed time and ETA; one line each in a log file, one line rewritten in
+    place on a terminal (`stream` None: nothing printed). With a
+    `summary_writer`, the same values go to TensorBoard as train/<name>.
 
-    def __init__(self, driver, every, batch_size, halt, stream=None,
+    `source` has `step`, `start`, `total` (None: unknown) and `logs`: a
+    `StepDriver` or a `BatchCounter` placed before this callback. With a
+    `halt` (HaltCheck), nothing is reported from a halted run."""
+
+    def __init__(self, source, every, batch_size=None, halt=None, stream=None,
                  summary_writer=None):
-        super().__init__(driver)
+        super().__init__(source)
         self.every, self.batch_size, self.halt = every, batch_size, halt
         self.stream = stream
         self.live = stream is not None and stream.isatty()
         self.writer = summary_writer
         self.began = self.mark = self.first = None
-        self.mark_step = driver.start
+        self.mark_step = source.start
 
     def on_train_begin(self, logs=None):
         self.began = self.mark = time.time()
+        self.mark_step = self.driver.start
 
     def on_train_batch_end(self, batch, logs=None):
-        if (self.every and self.step % self.every == 0) or self.step >= self.driver.total:
+        total = self.driver.total
+        if (self.every and self.step % self.every == 0) or (total and self.step >= total):
             self.report()
 
     def report(self):
-        if not self.halt.check() or self.step == self.mark_step:
+        if (self.halt is not None and not self.halt.check()) or self.step == self.mark_step \
+                or self.driver.logs is None:
             return
         values = {name: float(np.mean(v)) for name, v in self.driver.logs.items()}
         now = time.time()
@@ -143,9 +166,11 @@ class ProgressLogger(StepCallback):
         # includes tracing), or the first interval's rate.
         since, since_step = self.first or (self.mark, self.mark_step)
         rate = (self.step - since_step) / max(now - since, 1e-9) if self.first else interval
-        eta = (self.driver.total - self.step) / max(rate, 1e-9)
-        self.write(progress_line(self.step, self.driver.total, values,
-                                 self.batch_size * interval, now - self.began, eta))
+        total = self.driver.total
+        eta = (total - self.step) / max(rate, 1e-9) if total else None
+        speed = "%.0f img/s" % (self.batch_size * interval) if self.batch_size \
+            else "%.2f steps/s" % interval
+        self.write(progress_line(self.step, total, values, speed, now - self.began, eta))
         if self.writer is not None:
             with self.writer.as_default(step=self.step):
                 for name, value in values.items():
@@ -163,18 +188,21 @@ class ProgressLogger(StepCallback):
         self.stream.flush()
 
     def on_train_end(self, logs=None):
-        if self.live and self.mark_step != self.driver.start:
+        if self.driver.total is None:
+            self.report()  # the end of a run of unknown length
+        if self.live and self.first is not None:
             self.stream.write("\n")
         if self.writer is not None:
             self.writer.flush()
 
 
-def progress_line(step, total, values, images_per_second, elapsed, eta):
+def progress_line(step, total, values, speed, elapsed, eta):
     """"step 200/2000 (10%) | loss 12.3 kl 4.5 | 312 img/s | 0:00:41 elapsed, ETA 0:05:53"."""
     terms = " ".join("%s %.4g" % item for item in values.items())
-    return "step %d/%d (%d%%) | %s | %.0f img/s | %s elapsed, ETA %s" % (
-        step, total, 100 * step // max(total, 1), terms, images_per_second,
-        _duration(elapsed), _duration(eta))
+    where = "step %d/%d (%d%%)" % (step, total, 100 * step // total) if total \
+        else "step %d" % step
+    line = "%s | %s | %s | %s elapsed" % (where, terms, speed, _duration(elapsed))
+    return line + (", ETA %s" % _duration(eta) if eta is not None else "")
 
 
 def _duration(seconds):

@@ -20,8 +20,9 @@ class Preempted(Exception):
     """Training stopped by a signal after writing a checkpoint at `step`."""
 
     def __init__(self, step):
-        super().__init__("preempted at step %d; run the same command to resume" % step)
         self.step = step
+        self.line = "preempted at step %d; run the same command to resume" % step
+        super().__init__(self.line)
 
 
 @contextlib.contextmanager

@@ -9,7 +9,7 @@ from tfdisent import errors
 
 # Errors that are the user's to fix: printed as one line, exit status 1.
 USER_ERRORS = (ValueError, FileNotFoundError, FileExistsError, KeyError,
-               TypeError, NotImplementedError, RuntimeError, OSError)
+               TypeError, NotImplementedError, RuntimeError, OSError, ImportError)
 
 
 _seed_binding = []

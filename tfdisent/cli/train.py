@@ -22,7 +22,7 @@ def main(argv):
         results = train.train_with_gin(FLAGS.model_dir, FLAGS.overwrite, FLAGS.gin_config,
                                        common.gin_bindings(), FLAGS.strategy)
     except preemption.Preempted as e:
-        sys.stderr.write("%s\n" % e)
+        sys.stderr.write(e.line + "\n")
         return preemption.PREEMPTED_EXIT_STATUS
     if results:  # the chief: say where things are
         print("Trained %d steps in %.0f s (loss %.4g); SavedModel and results in %s"

@@ -11,17 +11,21 @@ The KL and β of every step form the trace that tfdisent.deft.ifp reads.
 
 import json
 import os
+import sys
 
 import keras
 import numpy as np
 import tensorflow as tf
 
-from tfdisent import losses, optimizers
+from tfdisent import callbacks as progress, losses, optimizers
 from tfdisent.data import pipelines, registry, sampling
 from tfdisent.deft import ifp, plot
 from tfdisent.models.deft import AnnealingBeta, ScheduledBetaVAE
 from tfdisent.models.vae import VAE
 from tfdisent.nets import dlib
+
+
+PROGRESS_EVERY = 500  # steps between progress lines of one run
 
 
 def sweep_data(data, factor, anchor):
@@ -95,8 +99,11 @@ def anneal(data, factor, anchor, seed=0, steps=8000, beta_max=70.0, gamma=15.0,
                             AnnealingBeta(beta_max, gamma, steps), seed,
                             learning_rate)
     recorder = TraceRecorder(reconstruction_threshold)
+    counter = progress.BatchCounter(steps)
     model.fit(sweep_batches(images, batch_size, seed, data.uint8_scale),
-              epochs=1, steps_per_epoch=steps, callbacks=[recorder], verbose=0)
+              epochs=1, steps_per_epoch=steps, verbose=0, shuffle=False,
+              callbacks=[recorder, counter, progress.ProgressLogger(
+                  counter, PROGRESS_EVERY, batch_size, stream=sys.stdout)])
     return {key: np.asarray(values) for key, values in recorder.trace.items()}
 
 
@@ -121,10 +128,14 @@ def annealing_test(data, factors, seeds=(0,), num_anchors=1, trace_points=400,
     mean and std, and the suggested stage thresholds across factors."""
     anchors = [pipelines.draw_anchor(data, a) for a in range(num_anchors)]
     results = {}
+    count, done = len(factors) * len(seeds) * len(anchors), 0
     for factor in factors:
         runs = []
         for seed in seeds:
             for anchor in anchors:
+                done += 1
+                print("annealing run %d/%d: factor %d, seed %d, anchor %s"
+                      % (done, count, factor, seed, anchor.tolist()), flush=True)
                 trace = anneal(data, factor, anchor, seed=seed, **run_options)
                 point = ifp.information_freezing_point(
                     trace["beta"], trace["kl"], kl_threshold, window)

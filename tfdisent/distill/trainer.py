@@ -6,9 +6,13 @@ student's variables and the student memory only: the teacher is frozen
 through ``tf.stop_gradient``.
 """
 
+import sys
+
 import gin
 import keras
 import tensorflow as tf
+
+from tfdisent import callbacks as progress
 
 
 class _TermTrainer(keras.Model):
@@ -100,16 +104,20 @@ def make_optimizer(learning_rate=5e-5, total_steps=None, weight_decay=0.0, epsil
 
 
 def fit(trainer, dataset, epochs, learning_rate, steps_per_epoch=None, log_dir=None,
-        run_eagerly=False, verbose="auto"):
-    """Compiles `trainer` with `make_optimizer` and fits it; returns the history dict."""
+        run_eagerly=False, verbose="auto", log_every=100):
+    """Compiles `trainer` with `make_optimizer` and fits it; returns the history dict.
+    Prints a progress line every `log_every` steps unless `verbose` is 0."""
     total_steps = steps_per_epoch * epochs if steps_per_epoch else None
     if total_steps is None and tf.data.experimental.cardinality(dataset) > 0:
         total_steps = int(tf.data.experimental.cardinality(dataset)) * epochs
     trainer.compile(optimizer=make_optimizer(learning_rate, total_steps), jit_compile=False,
                     run_eagerly=run_eagerly)
-    callbacks = [keras.callbacks.TensorBoard(log_dir)] if log_dir else []
+    counter = progress.BatchCounter(total_steps)
+    callbacks = [counter, progress.ProgressLogger(
+        counter, log_every, stream=None if verbose == 0 else sys.stdout)]
+    callbacks += [keras.callbacks.TensorBoard(log_dir)] if log_dir else []
     history = trainer.fit(dataset, epochs=epochs, steps_per_epoch=steps_per_epoch,
-                          callbacks=callbacks, verbose=verbose)
+                          callbacks=callbacks, verbose=0, shuffle=False)
     return history.history
 
 

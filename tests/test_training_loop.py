@@ -1,0 +1,120 @@
+"""The training loop at any steps_per_execution: calls end on every event
+step, a NaN at step k stops at k with the last good checkpoint kept, and
+logs, checkpoints, preemption and resume land on the same steps."""
+
+import os
+import re
+import signal
+
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from tests import tiny_training as tiny
+from tfdisent import callbacks, preemption, train, training_loop
+
+
+def test_calls_end_on_every_event_step():
+    lengths = training_loop.execution_lengths(0, 23, 4, (5, 10))
+    assert lengths == [4, 1, 4, 1, 4, 1, 4, 1, 3]
+    ends = set(np.cumsum(lengths))
+    for start, total, k, intervals in [(0, 23, 4, (5, 10)), (7, 100, 32, (10, 25, 0)),
+                                       (0, 50, 1, (3,)), (13, 14, 8, (100,))]:
+        lengths = training_loop.execution_lengths(start, total, k, intervals)
+        ends = set(start + np.cumsum(lengths))
+        events = {s for s in range(start + 1, total + 1)
+                  if s == total or any(i and s % i == 0 for i in intervals)}
+        assert events <= ends and max(lengths) <= k and sum(lengths) == total - start
+
+
+def run(model_dir, *bindings):
+    return train.train_with_gin(str(model_dir), gin_config_files=[tiny.CONFIG],
+                                gin_bindings=tiny.BINDINGS + list(bindings))
+
+
+def checkpoint_steps(model_dir):
+    names = os.listdir(os.path.join(str(model_dir), "checkpoints"))
+    return sorted(int(m.group(1)) for m in map(re.compile(r"ckpt-(\d+)\.index$").match, names)
+                  if m)
+
+
+def final_weights(model_dir):
+    model = train.load_model(str(model_dir))
+    return model, [v.numpy() for v in model.trainable_variables]
+
+
+@pytest.mark.parametrize("steps_per_execution", [1, 4])
+def test_nan_at_step_k_stops_at_k_and_keeps_the_last_good_checkpoint(tmp_path,
+                                                                   steps_per_execution):
+    with pytest.raises(callbacks.NonFiniteLossError, match=r"probe = nan at step 7\b"):
+        run(tmp_path / "m", "vae.extensions = [@nan_at_step()]", "nan_at_step.step = 7",
+            "model.training_steps = 20", "model.log_every = 3", "model.checkpoint_every = 5",
+            "model.steps_per_execution = %d" % steps_per_execution)
+    assert checkpoint_steps(tmp_path / "m") == [5]
+    model, weights = final_weights(tmp_path / "m")
+    assert int(model.global_step.numpy()) == 5
+    assert all(np.isfinite(w).all() for w in weights)
+    assert not os.path.exists(tmp_path / "m" / "saved_model")
+
+
+def logged_steps(model_dir):
+    """The steps of the train/loss scalars in the TensorBoard events."""
+    steps = []
+    for name in os.listdir(os.path.join(str(model_dir), "logs")):
+        for event in tf.compat.v1.train.summary_iterator(
+                os.path.join(str(model_dir), "logs", name)):
+            steps += [event.step for v in event.summary.value if v.tag == "train/loss"]
+    return sorted(steps)
+
+
+def preempt_at(step):
+    """Sends this process SIGTERM once the driver has passed `step`, as a
+    scheduler would (the handler installed by training receives it)."""
+    original = training_loop.StepDriver.__call__
+
+    def call(self, iterator):
+        logs = original(self, iterator)
+        if self.step >= step and not self.preempt_requested:
+            signal.raise_signal(signal.SIGTERM)
+        return logs
+    return call
+
+
+@pytest.fixture(scope="module")
+def uninterrupted(tmp_path_factory):
+    model_dir = tmp_path_factory.mktemp("loop") / "reference"
+    run(model_dir, *LOOP)
+    return model_dir
+
+
+LOOP = ["model.training_steps = 23", "model.log_every = 5", "model.checkpoint_every = 10"]
+
+
+@pytest.mark.parametrize("steps_per_execution", [1, 4])
+def test_logs_checkpoints_preemption_and_resume_land_on_the_same_steps(
+        tmp_path, monkeypatch, capsys, uninterrupted, steps_per_execution):
+    model_dir = tmp_path / "m"
+    spe = "model.steps_per_execution = %d" % steps_per_execution
+    monkeypatch.setattr(training_loop.StepDriver, "__call__", preempt_at(12))
+    with pytest.raises(preemption.Preempted) as stopped:
+        run(model_dir, *LOOP, spe)
+    # The signal arrives during the call that passes step 12; that call ends
+    # on the next event step at most, and the checkpoint is at its last step.
+    at = stopped.value.step
+    assert 12 <= at <= 12 + steps_per_execution - 1 and at <= 15
+    assert checkpoint_steps(model_dir) == [10, at]
+    assert stopped.value.line == "preempted at step %d; run the same command to resume" % at
+    monkeypatch.undo()
+    run(model_dir, *LOOP, spe)
+    out = capsys.readouterr().out
+    assert "Resuming %s from step %d" % (model_dir, at) in out
+    printed = [int(s) for s in re.findall(r"^step (\d+)/23 ", out, re.M)]
+    assert printed == [5, 10] + [s for s in (15, 20, 23) if s > at]
+    assert logged_steps(model_dir) == printed
+    assert checkpoint_steps(model_dir) == [20, 23] == checkpoint_steps(uninterrupted)
+    assert logged_steps(uninterrupted) == [5, 10, 15, 20, 23]
+    model, weights = final_weights(model_dir)
+    assert int(model.global_step.numpy()) == 23
+    assert int(model.optimizer.iterations.numpy()) == 23
+    for got, want in zip(weights, final_weights(uninterrupted)[1]):
+        np.testing.assert_allclose(got, want, rtol=1e-4, atol=1e-5)

@@ -94,8 +94,11 @@ def test_layer_pairing():
     pairs = FSDObjective(variant="ILG").check(teacher_hidden, student_hidden)
     assert pairs == {"I": [(11, 5)], "L": [(11, 5)], "G": (11, 5)}
     assert FSDObjective(variant="L").check(teacher_hidden, student_hidden)["L"] == [(12, 6)]
-    layerwise = FSDObjective(variant="I", layerwise=True).check(teacher_hidden, student_hidden)
-    assert layerwise["I"] == [(2, 1), (4, 2), (6, 3), (8, 4), (10, 5)]
+    for variant in ("I", "L", "ILG"):  # --do_layerwise: intra and local pairs alike
+        layerwise = FSDObjective(variant=variant, layerwise=True).check(teacher_hidden,
+                                                                         student_hidden)
+        assert layerwise["I"] == layerwise["L"] == [(2, 1), (4, 2), (6, 3), (8, 4), (10, 5)]
+        assert layerwise["G"] == (11, 5)
     with pytest.raises(ValueError, match="layer index 13 is out of range for the teacher"):
         FSDObjective(variant="I", intra_pairs=[(13, 5)]).check(teacher_hidden, student_hidden)
     with pytest.raises(ValueError, match="same tokens/positions"):
@@ -140,3 +143,94 @@ def test_intra_mask_option():
     assert float(parity["intra"]) == pytest.approx(
             float(structures.intra_feature_loss(hidden[0], student_hidden[0])), rel=1e-6)
     assert float(masked["intra"]) != pytest.approx(float(parity["intra"]), rel=1e-3)
+
+
+# -- ports of the official code (maroo-sky/FSD) --------------------------------
+def official_centering(K):
+    """metrics/LayerWiseMetrics.py, centering."""
+    n = K.shape[-1]
+    H = np.eye(n) - np.ones((n, n)) / n
+    return H @ K @ H
+
+
+def official_linear_HSIC(X, Y):
+    """metrics/LayerWiseMetrics.py, linear_HSIC (both branches)."""
+    L_X = X @ np.swapaxes(X, -2, -1)
+    L_Y = Y @ np.swapaxes(Y, -2, -1)
+    if X.ndim >= 3 and Y.ndim >= 3:
+        return np.sum(np.sum(official_centering(L_X) * official_centering(L_Y), -1), -1)
+    return np.trace(official_centering(L_X) @ official_centering(L_Y)) / (X.shape[-2] ** 2 - 1)
+
+
+def official_linear_CKA_loss(X, Y):
+    """metrics/LayerWiseMetrics.py, linear_CKA_loss."""
+    hsic = official_linear_HSIC(X, Y)
+    var1 = np.sqrt(official_linear_HSIC(X, X))
+    var2 = np.sqrt(official_linear_HSIC(Y, Y))
+    return -np.log(np.mean(np.abs(hsic / (var1 * var2))) + 1e-8)
+
+
+def official_layerwise_terms(teacher_hidden, student_hidden):
+    """glue_with_cka_{i,l,ilg}.py with --do_layerwise: feature maps
+    teacher_outputs[2][2 (i + 1)] / student_outputs[2][i + 1], i < 5, then
+    CKA_mixed_loss.forward (ILG; CKA_loss with --internal for I, without for
+    L): (mean intra, mean flattened) over the five pairs."""
+    batch = teacher_hidden[0].shape[0]
+    inter, exter = 0.0, 0.0
+    for i in range(5):
+        t, st = teacher_hidden[2 * (i + 1)], student_hidden[i + 1]
+        inter += official_linear_CKA_loss(t, st)
+        exter += official_linear_CKA_loss(t.reshape(batch, -1), st.reshape(batch, -1))
+    return inter / 5, exter / 5
+
+
+def official_global_loss(teacher_feature, student_feature, teacher_memory, student_memory,
+                         beta):
+    """glue_with_cka_ilg.py (train loop) with model/memory.py, Student_Memory.forward:
+    beta·MSE(dist) + (1 − beta)·MSE(cos) + linear_CKA_loss(student_memory, teacher_memory)."""
+    def normalize(x):
+        return x / np.maximum(np.linalg.norm(x, axis=-1, keepdims=True), 1e-12)
+    tea_dist = cdist(teacher_feature, teacher_memory)
+    tea_cos = normalize(teacher_feature) @ normalize(teacher_memory).T
+    stu_dist = cdist(student_feature, student_memory)
+    stu_cos = normalize(student_feature) @ normalize(student_memory).T
+    return (beta * np.mean((stu_dist - tea_dist) ** 2)
+            + (1 - beta) * np.mean((stu_cos - tea_cos) ** 2)
+            + official_linear_CKA_loss(student_memory, teacher_memory))
+
+
+@pytest.mark.parametrize("variant", ["I", "L", "ILG"])
+def test_layerwise_terms_match_the_official_scripts(variant):
+    rng = np.random.RandomState(4)
+    teacher_hidden = [rng.randn(4, 3, 8) for _ in range(13)]
+    student_hidden = [0.5 * teacher_hidden[2 * k][..., :6] + rng.randn(4, 3, 6) for k in range(7)]
+    memory = (rng.randn(5, 24), rng.randn(5, 18))
+    objective = FSDObjective(variant=variant, layerwise=True)
+    terms = objective({"outputs": np.zeros((4, 2), np.float32),
+                       "hidden_states": [tf.constant(h, tf.float32) for h in teacher_hidden]},
+                      {"outputs": np.zeros((4, 2), np.float32),
+                       "hidden_states": [tf.constant(h, tf.float32) for h in student_hidden]},
+                      labels=[0, 1, 0, 1],
+                      memory=[tf.constant(m, tf.float32) for m in memory])
+    intra, local = official_layerwise_terms(teacher_hidden, student_hidden)
+    if "I" in variant:
+        np.testing.assert_allclose(float(terms["intra"]), intra, rtol=1e-4)
+    if "L" in variant:
+        np.testing.assert_allclose(float(terms["local"]), local, rtol=1e-4)
+    if "G" in variant:
+        expected = official_global_loss(teacher_hidden[11].reshape(4, -1),
+                                        student_hidden[5].reshape(4, -1), *memory, beta=0.5)
+        np.testing.assert_allclose(float(terms["global"]), expected, rtol=1e-4)
+    assert abs(intra - local) > 1e-2  # the two terms are told apart
+
+
+def test_global_loss_matches_the_official_formula():
+    rng = np.random.RandomState(5)
+    teacher, student = rng.randn(6, 10), rng.randn(6, 7)
+    teacher_memory, student_memory = rng.randn(4, 10), rng.randn(4, 7)
+    for gamma in (0.0, 0.3, 1.0):
+        got = structures.global_inter_feature_loss(
+            *(tf.constant(a, tf.float32) for a in (teacher, student, teacher_memory,
+                                                    student_memory)), gamma=gamma)
+        np.testing.assert_allclose(float(got), official_global_loss(
+            teacher, student, teacher_memory, student_memory, gamma), rtol=1e-4)

@@ -124,7 +124,9 @@ class FSDObjective:
         local_pairs: pairs for L_L; None = as the code: the last layers for
             variant L (``_l.py``), the second-to-last for IL/ILG (``_ilg.py``).
         global_pair: the pair whose flattened features meet the memories.
-        layerwise: replace ``intra_pairs`` by `layerwise_pairs`.
+        layerwise: replace ``intra_pairs`` and ``local_pairs`` by
+            `layerwise_pairs`, as the code's ``--do_layerwise`` (which averages
+            every CKA term, intra and local, over those pairs).
         intra_mask: use the padding mask in L_I (False = the code: all positions).
     """
 
@@ -164,15 +166,17 @@ class FSDObjective:
         Returns the resolved ``{"I": pairs, "L": pairs, "G": pair}``.
         """
         num_t, num_s = len(teacher_hidden), len(student_hidden)
-        intra_pairs = (layerwise_pairs(num_t - 1, num_s - 1) if self.layerwise
-                       else self.intra_pairs)
+        if self.layerwise:
+            intra_pairs = local_pairs = layerwise_pairs(num_t - 1, num_s - 1)
+        else:
+            intra_pairs, local_pairs = self.intra_pairs, self.local_pairs
 
         def resolve(pair):
             return (resolve_index(pair[0], num_t, "teacher"),
                     resolve_index(pair[1], num_s, "student"))
 
         resolved = {"I": [resolve(p) for p in intra_pairs],
-                    "L": [resolve(p) for p in self.local_pairs],
+                    "L": [resolve(p) for p in local_pairs],
                     "G": resolve(self.global_pair)}
         if "I" in self.structures:
             for t, s in resolved["I"]:

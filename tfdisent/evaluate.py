@@ -57,7 +57,7 @@ _metric_functions = {}
 @gin.configurable("evaluation")
 def evaluation_settings(evaluation_fn=gin.REQUIRED, random_seed=0, name="",
                         representation="representation", batch_size=64,
-                        codes=None, factor_bins=None):
+                        codes=None, factor_bins=None, num_workers=None):
     """The `evaluation.*` gin bindings.
 
     Args:
@@ -72,11 +72,13 @@ def evaluation_settings(evaluation_fn=gin.REQUIRED, random_seed=0, name="",
       codes: a saved codes file to score instead of a SavedModel (--codes).
       factor_bins: bins for raw continuous factors of saved codes
         (tfdisent.metrics.api.factor_classes).
+      num_workers: processes for the metrics' per-factor fits; None: every
+        core, or $TFDISENT_NUM_WORKERS (the scores do not depend on it).
     """
     del name  # recorded in the operative config only
     return dict(evaluation_fn=evaluation_fn, random_seed=random_seed,
                 representation=representation, batch_size=batch_size,
-                codes=codes, factor_bins=factor_bins)
+                codes=codes, factor_bins=factor_bins, num_workers=num_workers)
 
 
 @gin.configurable("discretizer")
@@ -301,18 +303,21 @@ def evaluate_with_gin(output_dir, model_dir=None, saved_model=None,
     try:
         settings = evaluation_settings()
         codes, factor_bins = settings.pop("codes"), settings.pop("factor_bins")
+        workers = utils.num_workers(settings.pop("num_workers"))
         if codes is not None:
             if model_dir is not None or saved_model is not None:
                 raise ValueError("--codes scores saved codes; give it without "
                                  "--model_dir and --saved_model")
-            return _evaluate_codes_with_gin(output_dir, codes, factor_bins,
-                                            settings["random_seed"], overwrite)
+            with workers:
+                return _evaluate_codes_with_gin(output_dir, codes, factor_bins,
+                                                settings["random_seed"], overwrite)
         check_output_dir(output_dir, overwrite, protected=(model_dir, saved_model))
         metrics = _gin_metrics(settings.pop("evaluation_fn"))
         dataset = _gin_dataset(model_dir, saved_model)
-        return evaluate(output_dir, metrics, model_dir=model_dir,
-                        saved_model=saved_model, dataset=dataset,
-                        overwrite=overwrite, **settings)
+        with workers:
+            return evaluate(output_dir, metrics, model_dir=model_dir,
+                            saved_model=saved_model, dataset=dataset,
+                            overwrite=overwrite, **settings)
     finally:
         gin.clear_config()
 

@@ -258,3 +258,28 @@ def test_every_array_setting_reaches_its_core():
         if spec.sizes_to_core:
             accepted.add(spec.size)
         assert settings <= accepted, (name, settings - accepted)
+
+
+def split_train_test(observations, train_percentage):
+    """Port of disentanglement_lib's evaluation/metrics/utils.py::split_train_test
+    ([dims, N] arrays)."""
+    num_train = int(np.ceil(observations.shape[1] * train_percentage))
+    return observations[:, :num_train], observations[:, num_train:]
+
+
+def test_dlib_on_fixed_data_split_is_num_train_of_the_points():
+    """compute_{dci,sap}_on_fixed_data(train_percentage=p) = score(num_train=ceil(N p))."""
+    from tfdisent.metrics import dci, sap
+
+    rs = np.random.RandomState(0)
+    ys = rs.randint(0, 4, size=(2, 301))  # disentanglement_lib's [F, N] layout
+    mus = np.vstack([ys, ys[:1]]) + rs.normal(0, 0.5, (3, 301))
+    (mus_train, mus_test), (ys_train, ys_test) = (split_train_test(mus, 0.7),
+                                                  split_train_test(ys, 0.7))
+    num_train = int(np.ceil(301 * 0.7))
+    got = metrics.score(mus.T, ys.T, ["dci", "sap_score"], num_train=num_train,
+                        dci={"importance": "random_forest"})
+    assert got["dci"] == dci._compute_dci(mus_train.T, ys_train.T, mus_test.T, ys_test.T,
+                                          importance="random_forest")
+    assert got["sap_score"] == sap._compute_sap(mus_train.T, ys_train.T, mus_test.T,
+                                                ys_test.T, continuous_factors=False)

@@ -121,3 +121,29 @@ def test_every_run_configuration_parses(study_name):
                                    for n in names), (column, names)
         finally:
             gin.clear_config()
+
+
+def _docs_block(opening):
+    import os
+    import re
+    text = open(os.path.join(os.path.dirname(__file__), "..", "..", "docs",
+                             "studies.md")).read()
+    return re.search(r"```%s\n(.*?)\n```" % opening, text, re.S).group(1)
+
+
+def test_the_documented_study_of_your_own_builds():
+    namespace = {}
+    exec(_docs_block("python"), namespace)
+    runs = namespace["STUDY"].runs()
+    assert [r.name for r in runs[:2]] == ["sprites-beta-vae-beta2-seed0",
+                                          "sprites-beta-vae-beta2-seed1"]
+    assert len(runs) == 10
+
+
+def test_the_documented_slurm_script_is_the_shipped_one():
+    import os
+    shipped = open(os.path.join(os.path.dirname(__file__), "..", "..", "docs", "examples",
+                                "study_array.sbatch")).read().splitlines()
+    shown = ("#!/bin/bash\n" + _docs_block(r"\n#!/bin/bash")).splitlines()
+    code = {line.split("  #")[0].rstrip() for line in shipped}
+    assert [line for line in shown if line not in code] == []

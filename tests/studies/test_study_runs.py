@@ -5,6 +5,8 @@ failed run recorded, --steps_scale in the training steps and the report."""
 import csv
 import json
 import os
+import subprocess
+import sys
 import textwrap
 import time
 
@@ -147,3 +149,20 @@ def test_killed_run_resumes_from_its_checkpoint(study_env):
     assert resumed.returncode == 0, resumed.stderr[-2000:]
     assert "resuming" in resumed.stdout and "Resuming" in resumed.stdout
     assert status(out, "xy_square-beta-vae-seed1")["steps"] == 300
+
+
+@pytest.mark.slow
+def test_the_documented_slurm_script_runs_its_array_task(study_env, tmp_path):
+    env, _ = study_env
+    script = os.path.join(ROOT, "docs", "examples", "study_array.sbatch")
+    assert "docs/examples/study_array.sbatch" in open(
+        os.path.join(ROOT, "docs", "studies.md")).read()
+    out = str(tmp_path / "array")
+    bin_dir = os.path.dirname(sys.executable)
+    done = subprocess.run(
+        ["bash", script], capture_output=True, text=True, timeout=600, cwd=str(tmp_path),
+        env=dict(os.environ, SLURM_ARRAY_TASK_ID="1", STUDY="tinystudies.tiny",
+                 OUTPUT_DIR=out, STEPS_SCALE="0.25", TF_CPP_MIN_LOG_LEVEL="3",
+                 PATH=bin_dir + os.pathsep + os.environ["PATH"], **env))
+    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
+    assert status(out, "xy_square-beta-vae-seed1")["steps"] == 5

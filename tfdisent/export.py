@@ -7,8 +7,13 @@ Written with keras.export.ExportArchive, so TF-Serving and TF1-style loaders
 (`saved_model_cli run`) read it as well as `tf.saved_model.load`.
 """
 
+import json
+import os
+
 import keras
 import tensorflow as tf
+
+from tfdisent.representation import LATENTS_FILE
 
 
 class Signatures:
@@ -57,4 +62,10 @@ def export(model, path):
     archive.add_endpoint("decoder", served.decoder, [codes])
     archive.add_endpoint("reconstructions", served.reconstructions, [images])
     archive.write_out(path, verbose=False)
+    # Whether the representation takes codebook values (QLAE): InfoMEC reads it.
+    extra = os.path.join(path, "assets.extra")
+    os.makedirs(extra, exist_ok=True)
+    with open(os.path.join(extra, LATENTS_FILE), "w") as f:
+        json.dump({"discrete_representation": bool(
+            getattr(model, "discrete_representation", False))}, f)
     return path

@@ -9,9 +9,14 @@ exports the signatures of DESIGN §5 can be evaluated. Three representations:
   numpy RandomState (fresh noise on every call, reproducible per seed).
 """
 
+import json
 import os
 
 import numpy as np
+
+# SAVED_MODEL/assets.extra/LATENTS_FILE, written by tfdisent.export:
+# {"discrete_representation": bool} (True for quantized codes, e.g. QLAE).
+LATENTS_FILE = "tfdisent_latents.json"
 
 # representation kind -> (signature name, output keys it needs)
 _SIGNATURES = {
@@ -37,6 +42,8 @@ class SavedModelRepresentation:
         # The loaded object owns the variables the signature captures: keep it.
         self._saved_model, self._function, self._input_name, self.input_shape = (
                 _load_signature(path, self._signature_name, self._keys))
+        # Codebook-valued codes (what InfoMEC's default estimator follows).
+        self.discrete_latents = kind == "representation" and recorded_discrete(path)
 
     def __call__(self, images):
         images = np.asarray(images, dtype=np.float32)
@@ -72,6 +79,15 @@ class SavedModelRepresentation:
         logvar = outputs["logvar"].numpy()
         noise = self._random_state.standard_normal(size=mean.shape).astype(mean.dtype)
         return mean + np.exp(logvar / 2) * noise
+
+
+def recorded_discrete(path):
+    """Whether the SavedModel at `path` records a discrete representation."""
+    recorded = os.path.join(path, "assets.extra", LATENTS_FILE)
+    if not os.path.isfile(recorded):
+        return False
+    with open(recorded) as f:
+        return bool(json.load(f).get("discrete_representation", False))
 
 
 def _load_signature(path, signature_name, keys):

@@ -8,13 +8,16 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from tfdisent import losses, optimizers, results
+from tfdisent import export, losses, optimizers, results
+from tfdisent.data import GroundTruthData
+from tfdisent.metrics import infomec
 from tfdisent.models.qlae import QLAE
 from tfdisent.models.weight_decay import adam_like, weight_decay_partition
 from tfdisent.models.vae import VAE
 from tfdisent.nets import dlib
 from tfdisent.nets import qlae as nets
-from tests.models.helpers import blobs, fit_steps
+from tfdisent.representation import SavedModelRepresentation
+from tests.models.helpers import blobs, fit_steps, small_vae
 from tests.subprocess_utils import run_bin
 
 SHAPE = (16, 16, 1)
@@ -222,3 +225,41 @@ def test_bin_train_exports_quantized_codes_that_infomec_scores(
     for key in ("infom", "infoe", "infoc"):
         assert 0.0 <= aggregate["evaluation_results." + key] <= 1.0
     assert np.shape(aggregate["evaluation_results.nmi_matrix"])[1] == num_latent
+
+
+class SquarePositions(GroundTruthData):
+    """The `blobs` images as a dataset: factors = the square's (x, y)."""
+    name = "square_positions"
+    factors_num_values = [12, 12]
+    observation_shape = SHAPE
+
+    def sample_observations_from_factors(self, factors, random_state):
+        images = np.zeros((len(factors), *SHAPE), np.float32)
+        for i, (x, y) in enumerate(factors):
+            images[i, y:y + 4, x:x + 4] = 1.0
+        return images
+
+
+def test_a_quantized_saved_model_is_scored_with_the_discrete_estimator(tmp_path):
+    # The official QLAE training (scripts/train_ae.py, log_disentanglement_metrics)
+    # scores its quantized latents with the discrete estimator.
+    model = small_qlae(learning_rate=3e-3)
+    fit_steps(model, blobs(32), 30)
+    model.build_for(SHAPE)
+    path = export.export(model, str(tmp_path / "saved_model"))
+    served = SavedModelRepresentation(path)
+    assert served.discrete_latents and not SavedModelRepresentation(path, "mean").discrete_latents
+
+    def score(**binding):
+        return infomec.compute_infomec(SquarePositions(), served, np.random.RandomState(0),
+                                       num_points=300, n_jobs=1, **binding)
+    automatic, explicit, knn = score(), score(discrete_latents=True), score(discrete_latents=False)
+    for key in ("infom", "infoe", "infoc"):
+        assert automatic[key] == explicit[key] or np.isnan(automatic[key]) and np.isnan(explicit[key])
+    assert automatic["infom"] != knn["infom"]  # an explicit binding still wins
+
+
+def test_a_gaussian_saved_model_records_continuous_codes(tmp_path):
+    gaussian = small_vae()
+    path = export.export(gaussian, str(tmp_path / "saved_model"))
+    assert not SavedModelRepresentation(path).discrete_latents

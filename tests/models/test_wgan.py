@@ -10,6 +10,7 @@ from tfdisent import export, optimizers
 from tfdisent.models.wgan import InfoWGAN, gradient_penalty
 from tfdisent.nets import dlib
 from tfdisent.nets import qlae as nets
+from tfdisent.representation import recorded_discrete
 from tests.models.helpers import blobs
 from tests.models.test_qlae import train_and_score
 
@@ -153,6 +154,10 @@ def test_saved_model_contract(tmp_path):
     np.testing.assert_allclose(images, model.reconstruct(x).numpy(), atol=1e-6)
     decoded = served.signatures["decoder"](latent_vectors=tf.constant(codes))["images"]
     np.testing.assert_allclose(decoded.numpy(), images, atol=1e-6)
+    # QLInfoWGAN-GP's codes are codebook values: InfoMEC's estimator follows this
+    assert recorded_discrete(path)
+    continuous = export.export(small_wgan(quantized=False), str(tmp_path / "continuous"))
+    assert not recorded_discrete(continuous)
 
 
 def test_short_run_lowers_the_critic_and_latent_losses():

@@ -33,14 +33,16 @@ from tfdisent.metrics import utils
 
 
 def compute_infomec(ground_truth_data, representation_function, random_state, *,
-                    num_points=10000, batch_size=16, discrete_latents=False,
+                    num_points=10000, batch_size=16, discrete_latents=None,
                     histogram_bins=None, n_neighbors=3, active_range_fraction=0.125,
                     infoe_encoding="standardize", infoe_max_iter=100, n_jobs=None):
     """InfoM, InfoE, InfoC of a representation on `num_points` i.i.d. samples.
 
     Args:
       discrete_latents: True for quantized codes (QLAE): each distinct code
-        value is a class and the plug-in discrete MI is used.
+        value is a class and the plug-in discrete MI is used. None: what the
+        representation function records (`discrete_latents`, set from the
+        SavedModel: True for QLAE / QLInfoWGAN-GP), else False.
       histogram_bins: for continuous codes, None uses the kNN continuous-discrete
         estimator (the reported one); an int bins each code into that many
         equal-width bins and uses the discrete MI instead.
@@ -56,6 +58,8 @@ def compute_infomec(ground_truth_data, representation_function, random_state, *,
     Returns:
       {"infom", "infoe", "infoc", "num_active_dims", "nmi_matrix"}.
     """
+    if discrete_latents is None:
+        discrete_latents = bool(getattr(representation_function, "discrete_latents", False))
     codes, factors = utils.generate_batch_factor_code(
             ground_truth_data, representation_function, num_points, random_state,
             batch_size)

@@ -32,6 +32,9 @@ class QLAE(DecoupledWeightDecay):
     """
 
     gin_name = "qlae"
+    # The representation takes codebook values: recorded in the SavedModel,
+    # so InfoMEC uses the discrete (plug-in) estimator, as the official code.
+    discrete_representation = True
 
     def __init__(self, quantization_weight=0.01, commitment_weight=0.01,
                  weight_decay=0.1, clip_value=1.0, **kwargs):

@@ -94,6 +94,13 @@ class VAE(TrainableModel):
                 return method
         return None
 
+    @property
+    def discrete_representation(self):
+        """Whether `representation` takes finitely many values (a component
+        such as QLAE says so); export records it for the metrics."""
+        return any(getattr(c, "discrete_representation", False)
+                   for c in self.components)
+
     def representation(self, x):
         """The code metrics score: a component's override, else the mean."""
         override = self._override("representation")

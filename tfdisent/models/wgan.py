@@ -106,6 +106,8 @@ class InfoWGAN(TrainableModel):
             self.num_latent, self.observation_shape)
         self.quantizer = (QuantizedLatent(self.num_latent)
                           if quantized else None)
+        # Recorded in the SavedModel: InfoMEC then uses the discrete estimator.
+        self.discrete_representation = bool(quantized)
         self.gradient_penalty_weight = gradient_penalty_weight
         self.latent_weight = latent_weight
         self.quantization_weight = quantization_weight

@@ -107,7 +107,8 @@ def restore_newest(checkpoint, directory, complete=True, log=None):
                 status.assert_existing_objects_matched()
             else:
                 status.expect_partial()
-        except (tf.errors.OpError, ValueError, AssertionError) as e:
+        except (tf.errors.OpError, ValueError, AssertionError, IndexError, OSError) as e:
+            # what damaged files raise: data loss, short reads, bad protos
             log.write("skipping damaged checkpoint %s (%s)\n" % (path, errors.one_line(e)))
             skipped.append(path)
             continue

@@ -62,3 +62,10 @@ def test_same_seed_same_numbers():
     first = run()
     utils.clear_sampling_cache()
     assert run() == first
+
+
+def test_linear_svc_pins_the_documented_solver_settings():
+    # docs/deviations.md: random_state=0 and dual="auto" (dlib: LinearSVC(C=0.01, class_weight="balanced")).
+    params = sap._linear_svc().get_params()
+    assert (params["C"], params["class_weight"], params["random_state"], params["dual"]) == \
+        (0.01, "balanced", 0, "auto")

@@ -30,7 +30,9 @@ def continuous_score_matrix(codes, factors):
 
 
 def _linear_svc():
-    return svm.LinearSVC(C=0.01, class_weight="balanced", random_state=0)
+    # dual pinned (sklearn's default since 1.5; dlib's sklearn used dual=True),
+    # so the solver does not change with the sklearn version.
+    return svm.LinearSVC(C=0.01, class_weight="balanced", random_state=0, dual="auto")
 
 
 def discrete_score_matrix(codes, factors, codes_test, factors_test, n_jobs=None):

@@ -2,7 +2,7 @@
 
 import os
 
-from setuptools import find_packages, setup
+from setuptools import find_namespace_packages, setup
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 COMMANDS = ("train", "evaluate", "export", "aggregate", "visualize", "visualize_dataset",
@@ -42,7 +42,9 @@ setup(
     python_requires=">=3.11",
     # gin_configs/ stays at the top of the checkout and ships inside the
     # package as tfdisent/gin_configs (found by bare name, see gin_config.py).
-    packages=find_packages(include=["tfdisent", "tfdisent.*"]) + ["tfdisent.gin_configs"],
+    # Namespace discovery: tfdisent/models has no __init__.py.
+    packages=find_namespace_packages(include=["tfdisent", "tfdisent.*"],
+                                     exclude=["*.__pycache__"]) + ["tfdisent.gin_configs"],
     package_dir={"tfdisent.gin_configs": "gin_configs"},
     package_data={"tfdisent.gin_configs": ["*.gin", "*/*.gin"]},
     install_requires=REQUIRES,

@@ -3,6 +3,7 @@ protection, serving in a fresh process, tf.distribute on CPU."""
 
 import json
 import os
+import re
 import subprocess
 import sys
 import textwrap
@@ -31,9 +32,25 @@ def read_results(model_dir):
 @pytest.fixture(scope="module")
 def trained(tmp_path_factory):
     model_dir = str(tmp_path_factory.mktemp("run") / "model")
-    done = train(model_dir, 40, "--gin_bindings=model.checkpoint_every = 20")
+    done = train(model_dir, 40, "--gin_bindings=model.checkpoint_every = 20",
+                 "--gin_bindings=model.log_every = 10")
     assert done.returncode == 0, done.stderr[-3000:]
+    with open(model_dir + ".out", "w") as f:
+        f.write(done.stdout)
+    with open(model_dir + ".err", "w") as f:
+        f.write(done.stderr)
     return model_dir
+
+
+def test_progress_lines_in_a_log_file(trained):
+    """stdout is a pipe here, as under a scheduler: one line per log_every."""
+    out = open(trained + ".out").read()
+    lines = re.findall(r"^step (\d+)/40 \(\d+%\) \| loss [-\d.e+]+ .*\| ([\d.]+) img/s \| "
+                       r"[\d:]+ elapsed, ETA [\d:]+$", out, re.M)
+    assert [int(step) for step, _ in lines] == [10, 20, 30, 40]
+    assert all(float(rate) > 0 for _, rate in lines)
+    assert out.index("step 20/40") < out.index("Trained 40 steps")
+    assert "shuffle=True" not in open(trained + ".err").read()
 
 
 def test_model_directory_layout(trained):

@@ -363,3 +363,17 @@ def test_saved_codes_are_neither_a_model_nor_overwritten(tmp_path, model_dir):
     with pytest.raises(ValueError, match="would contain the model"):
         _evaluate(tmp_path, bindings, overwrite=True)
     assert os.path.isfile(path)
+
+
+def test_raw_continuous_factors_of_saved_codes_are_binned_on_request(tmp_path):
+    rs = np.random.RandomState(0)
+    factors = np.stack([rs.uniform(0, 1, 300), rs.randint(0, 3, 300)], axis=1)
+    codes = factors + rs.normal(0, 0.01, factors.shape)
+    path = _codes_file(tmp_path, codes=codes, factors=factors)
+    bindings = ["evaluation.evaluation_fn = @mig", "evaluation.codes = %r" % path,
+                "mig.num_train = 300"]
+    with pytest.raises(ValueError, match="factor 0 has 300 distinct values in 300 points"):
+        _evaluate(tmp_path / "raw", bindings)
+    scores = _evaluate(tmp_path / "binned", bindings + ["evaluation.factor_bins = 10"])
+    assert scores["discrete_mig"] == metrics.score(codes, factors, "mig",
+                                                   factor_bins=10)["mig"]["discrete_mig"]

@@ -126,7 +126,9 @@ def test_raw_factor_values_score_as_their_class_indices():
               np.geomspace(0.1, 10.0, 5)]
     raw = np.stack([levels[j][factors[:, j]] for j in range(3)], axis=1)
     settings = dict(dci={"importance": "random_forest"}, num_train=200, num_test=100)
-    names = [n for n in metrics.FIXED_SAMPLE_METRICS if n != "infomec"]
+    # (InfoMEC and the downstream task only label-encode; left out for time.)
+    names = [n for n in metrics.FIXED_SAMPLE_METRICS
+             if n not in ("infomec", "downstream_task")]
     assert metrics.score(codes, raw, names, **settings) == (
             metrics.score(codes, factors, names, **settings))
     np.testing.assert_array_equal(api.factor_classes(raw), factors)
@@ -137,7 +139,8 @@ def test_continuous_factors_are_binned_on_request_only():
     factors = np.stack([rs.uniform(0, 1, 400), rs.randint(0, 3, 400)], axis=1)
     codes = factors + rs.normal(0, 0.01, factors.shape)
     with pytest.raises(ValueError, match=r"factor 0 has 400 distinct values in 400 "
-                       r"points: it looks continuous; .* factor_bins=B"):
+                       r"points: it looks continuous; give class indices, or factor_bins=B "
+                       r"\(evaluation.factor_bins = B\)"):
         metrics.score(codes, factors, "mig")
     binned = utils.histogram_discretize(factors[:, :1], 10)[:, 0]
     np.testing.assert_array_equal(api.factor_classes(factors, factor_bins=10),

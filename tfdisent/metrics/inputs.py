@@ -76,8 +76,9 @@ def factor_classes(factors, factor_bins=None):
             if len(values) > len(column) // 2:
                 raise ValueError(
                         "factor %d has %d distinct values in %d points: it looks "
-                        "continuous; give class indices, or factor_bins=B to cut "
-                        "it into B equal-width bins" % (j, len(values), len(column)))
+                        "continuous; give class indices, or factor_bins=B "
+                        "(evaluation.factor_bins = B) to cut it into B equal-width "
+                        "bins" % (j, len(values), len(column)))
     return labels
 
 

@@ -55,12 +55,25 @@ def test_rotating_two_codes_lowers_the_score():
     assert rotated["mfvm_2"] < 0.85 and rotated["mfvm_3"] < 0.9
 
 
+def entangled(x):
+    """Codes 0 and 1 rotated by 45° plus a deterministic jitter: the k-scores
+    are below 1 and differ, so every vote (and its draw) counts."""
+    rotation = np.eye(4)
+    rotation[:2, :2] = np.array([[1.0, 1.0], [1.0, -1.0]]) / np.sqrt(2)
+    jitter = np.random.RandomState(1).normal(size=(4, 4))
+    return identity(x) @ rotation + 0.1 * np.sin(37.0 * identity(x) @ jitter)
+
+
 def test_k_scores_do_not_depend_on_the_other_ks():
-    alone = mfvm.compute_mfvm(DATA, identity, np.random.RandomState(3),
-                              num_fixed=[3], **SMALL)
-    together = mfvm.compute_mfvm(DATA, identity, np.random.RandomState(3),
+    alone = [mfvm.compute_mfvm(DATA, entangled, np.random.RandomState(3), num_fixed=[k],
+                               **SMALL)["mfvm_%d" % k] for k in (2, 3)]
+    together = mfvm.compute_mfvm(DATA, entangled, np.random.RandomState(3),
                                  num_fixed=[2, 3], **SMALL)
-    assert alone["mfvm_3"] == together["mfvm_3"]
+    reversed_order = mfvm.compute_mfvm(DATA, entangled, np.random.RandomState(3),
+                                       num_fixed=[3, 2], **SMALL)
+    assert alone[0] != alone[1] and max(alone) < 1.0
+    for scores in (together, reversed_order):
+        assert [scores["mfvm_2"], scores["mfvm_3"]] == alone
 
 
 def test_fewer_active_codes_than_k_scores_zero():

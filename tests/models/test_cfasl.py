@@ -234,10 +234,35 @@ def test_gin_configs_build_the_intended_models(config, regularizer, encoder):
         assert gin.query_parameter("vae.clip_global_norm") == 1.0
     finally:
         gin.clear_config()
-    assert isinstance(model.components[0], regularizer)
+    base = model.components[0]
+    assert isinstance(base, regularizer)
     extensions = [type(c) for c in model.components[1:]]
     assert extensions == ([] if config == "clg_vae" else [cfasl_lib.CFASL])
     assert model.num_latent == 10
+    if config == "cfasl":  # groupbetatcvae: MI + β TC + DWKL, stratified estimator
+        assert (base.estimator, base.beta, base.alpha, base.gamma, base.dataset_size) == \
+            ("mss", 6.0, 1.0, 1.0, 737280)
+        assert not base.replicate_official_joint_weights
+    if config == "cfasl_beta_vae":
+        assert base.beta == 1.0
+    if config == "cfasl_control_vae":  # pi_ctrl: k_p, k_i, const_kld, ramp over the run
+        assert (base.target_kl, base.k_p, base.k_i, base.beta_min, base.beta_max) == \
+            (16.0, 0.01, 0.001, 1.0, 100.0)
+        assert (base.target, base.initial_kl, base.ramp_steps) == ("linear_ramp", 0.5, 300000)
+        assert not base.replicate_official_integral
+    if config == "clg_vae":
+        return
+    cfasl = model.components[1]
+    assert (cfasl.elements_per_section, cfasl.threshold, cfasl.temperature) == (16, 0.2, 1e-4)
+    assert cfasl.weights_by_term == {
+        "cfasl_parallel": 1.0, "cfasl_perpendicular": 1.0, "cfasl_sparsity": 1.0,
+        "cfasl_commutativity": 1.0, "cfasl_switch": 1.0, "cfasl_encoder_equivariance": 1.0,
+        "cfasl_decoder_equivariance": 0.1}
+    assert cfasl.commutativity and not cfasl.replicate_official_commutativity
+    assert not cfasl.perpendicular_from_all_elements and not cfasl.replicate_sigma_bug
+    assert cfasl.attention_learning_rate == 2e-5
+    assert cfasl.codebook_stddev == (1e-6 if config == "cfasl_clg_vae" else 1.0)
+    assert cfasl.codebook.algebra.shape == (10, 16, 10, 10)
     assert (encoder == "clg") == isinstance(model.decoder, clg_vae.LieGroupDecoder)
 
 

@@ -158,8 +158,10 @@ def run_metrics(metrics, ground_truth_data, representation_function, random_seed
     single = len(metrics) == 1
     scores = {}
     began = time.time()
-    for label, metric in metrics.items():
+    for number, (label, metric) in enumerate(metrics.items(), 1):
         prefix = "" if single else label + "."
+        print("metric %d/%d: %s (%.0f s so far)" % (number, len(metrics), label,
+                                                    time.time() - began), flush=True)
         if isinstance(representation_function, SavedModelRepresentation):
             representation_function.reset_noise(random_seed)
         start = time.time()

@@ -140,3 +140,83 @@ def test_sampler_is_deterministic_and_scores_an_identity_code_near_one():
     assert first["infom"] == second["infom"] and first["infoc"] == second["infoc"]
     assert first["infom"] > 0.95 and first["infoc"] > 0.95 and first["infoe"] > 0.99
     np.testing.assert_array_equal(np.argmax(first["nmi_matrix"], axis=1), [1, 2, 0])
+
+
+# -- end to end on continuous codes against the official training-time code ----
+def official_pairwise_mutual_information(latents, sources):
+    """kylehkhsu/latent_quantization disentangle/metrics/mutual_information.py,
+    compute_pairwise_mutual_information(continuous_latents=True,
+    estimator='continuous-discrete', normalization='sources') (jnp -> np)."""
+    from sklearn.metrics import mutual_info_score
+    ret = np.zeros((latents.shape[1], sources.shape[1]))
+    discrete = np.zeros_like(sources, dtype=np.int32)  # discretize_unique
+    for i in range(sources.shape[1]):
+        discrete[:, i] = np.unique(sources[:, i], return_inverse=True)[1]
+    source_entropies = np.array([mutual_info_score(discrete[:, i], discrete[:, i])
+                                 for i in range(sources.shape[1])])
+    latent_ranges = np.max(latents, axis=0) - np.min(latents, axis=0)
+    latent_mask = latent_ranges > np.max(latent_ranges) / 8
+    for i in range(latents.shape[1]):
+        for j in range(sources.shape[1]):
+            ret[i, j] = mutual_info_classif(latents[:, i][:, None], discrete[:, j])[0]  # numpy 2
+    ret /= source_entropies[None, :]
+    return np.nan_to_num(ret, nan=0.), latent_mask
+
+
+def official_mutual_information_ratio(pairwise, latent_mask, info_metric):
+    """mutual_information.py, compute_mutual_information_ratio (jnp -> np)."""
+    pairwise = pairwise * latent_mask[:, None]
+    num_sources = pairwise.shape[1]
+    num_active_latents = np.sum(latent_mask)
+    with np.errstate(invalid="ignore"):
+        if info_metric == "modularity":
+            preferences = np.max(pairwise, axis=1) / np.sum(pairwise, axis=1)
+            mask = np.isfinite(preferences)
+            return (np.sum(preferences[mask]) / np.sum(mask) - 1 / num_sources) / (1 - 1 / num_sources)
+        preferences = np.max(pairwise, axis=0) / np.sum(pairwise, axis=0)
+        return (np.sum(preferences) / num_sources - 1 / num_active_latents) / (1 - 1 / num_active_latents)
+
+
+def official_explicitness_classification(latents, sources):
+    """disentangle/metrics/explicitness.py, explicitness_classification with
+    process_latents (StandardScaler) and logistic_regression (sklearn 1.9
+    spelling of LogisticRegression(penalty=None, multinomial, lbfgs));
+    optax.softmax_cross_entropy_with_integer_labels -> -mean log p[y]."""
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.preprocessing import LabelEncoder, StandardScaler
+    latents = StandardScaler().fit_transform(latents)
+
+    def logistic_regression(X, y):
+        model = LogisticRegression(C=np.inf, tol=1e-4, fit_intercept=True,
+                                   class_weight="balanced", solver="lbfgs", max_iter=100)
+        model.fit(X, y)
+        logits = model.predict_log_proba(X)
+        return np.mean(-logits[np.arange(len(y)), y])
+    informations = []
+    for i_source in range(sources.shape[1]):
+        labels = LabelEncoder().fit_transform(sources[:, i_source])
+        conditional = logistic_regression(latents, labels)
+        marginal = logistic_regression(np.zeros_like(latents), labels)
+        informations.append((marginal - conditional) / marginal)
+    return np.mean(informations)
+
+
+def test_continuous_codes_end_to_end_match_the_official_training_time_metrics():
+    import warnings
+    from sklearn.exceptions import ConvergenceWarning
+
+    rs = np.random.RandomState(0)
+    mixing = np.array([[1.0, 0.3, 0.0, 0.0], [0.0, 1.0, 0.5, 0.0], [0.2, 0.0, 1.0, 0.05]])
+    codes = SOURCES @ mixing + 0.3 * rs.normal(size=(len(SOURCES), 4))
+    codes[:, 3] *= 0.1  # range below 1/8 of the largest: pruned
+    ours = infomec.infomec(codes, SOURCES, random_state=1, n_jobs=1)
+    pairwise, mask = official_pairwise_mutual_information(codes, SOURCES)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        infoe = official_explicitness_classification(codes, SOURCES)
+    np.testing.assert_allclose(ours["nmi_matrix"], pairwise.T, atol=1e-9)
+    assert ours["num_active_dims"] == int(mask.sum()) == 3
+    assert ours["infom"] == pytest.approx(official_mutual_information_ratio(pairwise, mask, "modularity"), abs=1e-9)
+    assert ours["infoc"] == pytest.approx(official_mutual_information_ratio(pairwise, mask, "compactness"), abs=1e-9)
+    assert ours["infoe"] == pytest.approx(infoe, abs=1e-6)
+    assert 0.2 < ours["infom"] < 0.95 and 0.2 < ours["infoc"] < 0.95  # not a trivial case

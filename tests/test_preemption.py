@@ -2,6 +2,7 @@
 preempted exit status, progress lines in its log, and a resume that ends
 where an uninterrupted run ends."""
 
+import json
 import os
 import re
 import signal
@@ -86,3 +87,42 @@ def test_sigterm_checkpoints_the_step_and_the_resume_matches_an_uninterrupted_ru
     assert final_step == reference_step == STEPS and weights.keys() == expected.keys()
     for name, value in expected.items():
         np.testing.assert_allclose(weights[name], value, rtol=1e-5, atol=1e-6, err_msg=name)
+
+
+@pytest.mark.slow  # two MultiWorkerMirroredStrategy workers
+def test_workers_agree_on_the_preempted_step(tmp_path):
+    """SIGTERM to the non-chief worker only: both stop at one step and both
+    checkpoint it (the request travels through the step graph)."""
+    from tests.subprocess_utils import command as bin_command, free_ports
+    model_dir = str(tmp_path / "model")
+    workers = ["localhost:%d" % p for p in free_ports(2)]
+    flags = tiny.flags("model.training_steps = 2000", "model.log_every = 5",
+                       "model.checkpoint_every = 1000")
+    procs = []
+    for index in range(2):
+        tf_config = json.dumps({"cluster": {"worker": workers},
+                                "task": {"type": "worker", "index": index}})
+        procs.append(subprocess.Popen(
+            bin_command("train", *flags, "--strategy=multi_worker", "--model_dir=%s" % model_dir),
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+            env=env(TF_CONFIG=tf_config), cwd=ROOT))
+    chief_lines = []
+    deadline = time.time() + 600
+    while time.time() < deadline:
+        line = procs[0].stdout.readline()
+        if not line:
+            break
+        chief_lines.append(line)
+        if len(re.findall(r"^step \d+/2000 ", "".join(chief_lines), re.M)) >= 2:
+            procs[1].send_signal(signal.SIGTERM)
+            break
+    outputs = [p.communicate(timeout=600) for p in procs]
+    steps = []
+    for proc, (_, err) in zip(procs, outputs):
+        assert proc.returncode == preemption.PREEMPTED_EXIT_STATUS, err[-3000:]
+        steps.append(int(re.search(r"^preempted at step (\d+);", err, re.M).group(1)))
+    assert steps[0] == steps[1] and 10 <= steps[0] < 2000
+    chief = os.path.join(model_dir, "checkpoints")
+    other = os.path.join(model_dir, "workers", "worker_1", "checkpoints")
+    for directory in (chief, other):
+        assert tf.train.latest_checkpoint(directory).endswith("ckpt-%d" % steps[0])

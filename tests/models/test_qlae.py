@@ -243,8 +243,8 @@ class SquarePositions(GroundTruthData):
 def test_a_quantized_saved_model_is_scored_with_the_discrete_estimator(tmp_path):
     # The official QLAE training (scripts/train_ae.py, log_disentanglement_metrics)
     # scores its quantized latents with the discrete estimator.
-    model = small_qlae(learning_rate=3e-3)
-    fit_steps(model, blobs(32), 30)
+    model = small_qlae()
+    fit_steps(model, blobs(32), 5)  # trained a little: its codes still vary
     model.build_for(SHAPE)
     path = export.export(model, str(tmp_path / "saved_model"))
     served = SavedModelRepresentation(path)
@@ -254,9 +254,10 @@ def test_a_quantized_saved_model_is_scored_with_the_discrete_estimator(tmp_path)
         return infomec.compute_infomec(SquarePositions(), served, np.random.RandomState(0),
                                        num_points=300, n_jobs=1, **binding)
     automatic, explicit, knn = score(), score(discrete_latents=True), score(discrete_latents=False)
+    assert automatic["num_active_dims"] >= 2
     for key in ("infom", "infoe", "infoc"):
-        assert automatic[key] == explicit[key] or np.isnan(automatic[key]) and np.isnan(explicit[key])
-    assert automatic["infom"] != knn["infom"]  # an explicit binding still wins
+        assert np.isfinite(automatic[key]) and automatic[key] == explicit[key]
+    assert abs(automatic["infom"] - knn["infom"]) > 1e-3  # an explicit binding still wins
 
 
 def test_a_gaussian_saved_model_records_continuous_codes(tmp_path):

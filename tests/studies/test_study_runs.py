@@ -5,6 +5,7 @@ failed run recorded, --steps_scale in the training steps and the report."""
 import csv
 import json
 import os
+import signal
 import subprocess
 import sys
 import textwrap
@@ -166,3 +167,24 @@ def test_the_documented_slurm_script_runs_its_array_task(study_env, tmp_path):
                  PATH=bin_dir + os.pathsep + os.environ["PATH"], **env))
     assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
     assert status(out, "xy_square-beta-vae-seed1")["steps"] == 5
+
+
+@pytest.mark.slow
+def test_sigterm_to_all_checkpoints_the_running_run_and_starts_no_other(study_env):
+    env, out = study_env
+    out = out + "_preempt"
+    process = start_bin("study", "--study=tinystudies.tiny", "--all", "--runs=1,2",
+                        "--steps_scale=15", "--output_dir=" + out, **env)
+    checkpoints = os.path.join(out, "tiny", "xy_square-beta-vae-seed1", "checkpoints")
+    deadline = time.time() + 300
+    while time.time() < deadline and not any(
+            n.startswith("ckpt-") for n in (os.listdir(checkpoints)
+                                            if os.path.isdir(checkpoints) else [])):
+        time.sleep(0.5)
+    process.send_signal(signal.SIGTERM)
+    output = process.communicate(timeout=300)[0]
+    assert process.returncode == 75, output[-2000:]
+    assert "preempted" in output and "1 not started" in output
+    assert not os.path.exists(os.path.join(out, "tiny", "xy_square-broken-seed0"))
+    log = open(os.path.join(out, "tiny", "xy_square-beta-vae-seed1.log")).read()
+    assert "preempted at step" in log

@@ -47,18 +47,29 @@ def main(argv):
         print("report written to %s" % written)
         return 0
     common.quiet_tensorflow()
+    from tfdisent import preemption
     if FLAGS.model_num is not None:
-        status = runner.run_one(study, FLAGS.model_num, FLAGS.output_dir, FLAGS.dataset,
-                                FLAGS.steps_scale)
+        try:
+            status = runner.run_one(study, FLAGS.model_num, FLAGS.output_dir,
+                                    FLAGS.dataset, FLAGS.steps_scale)
+        except preemption.Preempted as e:
+            print(e.line)
+            return preemption.PREEMPTED_EXIT_STATUS
         return 0 if status["state"] == runner.DONE else 1
     runs = study.runs(FLAGS.dataset)
     indices = runner.parse_indices(FLAGS.runs, len(runs))
     states = runner.run_many(study, indices, FLAGS.output_dir, FLAGS.dataset,
                              FLAGS.steps_scale, FLAGS.parallel,
                              study_reference=FLAGS.study)
-    failed = sorted(i for i, s in states.items() if s != runner.DONE)
-    print("%d runs done, %d failed%s" % (len(states) - len(failed), len(failed),
-                                         " (%s)" % ",".join(map(str, failed)) if failed else ""))
+    failed = sorted(i for i, s in states.items() if s == runner.FAILED)
+    preempted = sorted(i for i, s in states.items() if s == "preempted")
+    print("%d runs done, %d failed%s" % (
+        sum(s == runner.DONE for s in states.values()), len(failed),
+        " (%s)" % ",".join(map(str, failed)) if failed else ""))
+    if preempted or len(states) < len(indices):
+        print("preempted: %d runs checkpointed, %d not started; run the same command "
+              "to go on" % (len(preempted), len(indices) - len(states)))
+        return preemption.PREEMPTED_EXIT_STATUS
     return 1 if failed else 0
 
 

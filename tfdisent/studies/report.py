@@ -189,7 +189,7 @@ def markdown(study, records, rows, plots):
 def _scale_lines(records):
     scales = sorted({r.status["steps_scale"] for r in records if "steps_scale" in r.status})
     if not scales or scales == [1.0]:
-        return ["Training steps: the paper's.", ""]
+        return ["Training steps: as the study defines them (no --steps_scale).", ""]
     examples = sorted({(r.status["steps"], r.status["paper_steps"]) for r in records
                        if "steps" in r.status})
     return ["**Budget run: training steps scaled by %s** (%s). These are not the "

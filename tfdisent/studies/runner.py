@@ -11,16 +11,20 @@ All per-run state lives with the run, so array tasks on many machines never
 write one file together. A finished run is skipped; a killed one resumes
 (bin/train resumes from its checkpoint, a finished metric is not redone);
 a failed one records its one-line error and is retried on the next call.
+A preempted run (SIGTERM/SIGINT: bin/train checkpoints at its step) records
+nothing and exits with preemption.PREEMPTED_EXIT_STATUS, so that the same
+command resumes it.
 """
 
 import json
 import os
+import signal
 import socket
 import subprocess
 import sys
 import time
 
-from tfdisent import errors
+from tfdisent import errors, preemption
 from tfdisent.studies.study import scaled_steps
 
 STATUS_FILE = "study_status.json"
@@ -93,6 +97,8 @@ def run_one(study, index, output_dir, dataset=None, steps_scale=1.0, log=None):
                 log.write("run %d %s: evaluating %s\n" % (index, run.name, metric.label))
                 log.flush()
                 _evaluate(run, run_dir, metric)
+    except preemption.Preempted:
+        raise  # not a failure: the same command resumes it
     except Exception as e:  # recorded; the study's other runs go on
         message = errors.one_line(e)
         log.write("run %d %s: failed: %s\n" % (index, run.name, message))
@@ -179,46 +185,76 @@ def run_many(study, indices, output_dir, dataset=None, steps_scale=1.0,
              parallel=1, log=None, study_reference=None):
     """Runs `indices`, `parallel` processes at a time (each run in its own
     process, its output in DIR/STUDY/<run>.log). `study_reference` is what
-    the processes pass to --study (default: the study's name). Returns
-    {index: state}."""
-    log = log or sys.stdout
-    runs = study.runs(dataset)
-    pending = list(indices)
-    active = {}
-    states = {}
-    while pending or active:
-        while pending and len(active) < max(1, parallel):
-            index = pending.pop(0)
-            active[index] = _start(study_reference or study.name, study, index,
-                                   runs[index], output_dir, dataset, steps_scale)
-        time.sleep(0.2)
-        for index, (process, log_file) in list(active.items()):
-            if process.poll() is None:
-                continue
-            log_file.close()
-            del active[index]
-            run_dir = run_directory(output_dir, study, runs[index])
-            status = read_status(run_dir)
-            if status is None or process.returncode not in (0, 1):
-                status = write_status(run_dir, FAILED, runs[index], index, steps_scale,
-                                      error="process ended with status %d (see %s)"
-                                      % (process.returncode, log_file.name))
-            states[index] = status["state"]
-            log.write("run %d %s: %s%s\n" % (index, runs[index].name, status["state"],
-                                             ": " + status["error"] if "error" in status
-                                             else ""))
-            log.flush()
-    return states
+    the processes pass to --study (default: the study's name). On SIGTERM or
+    SIGINT no new run starts and the running ones are asked to checkpoint and
+    stop (state "preempted"). Returns {index: state}."""
+    pool = _Pool(study, study_reference or study.name, output_dir, dataset,
+                 steps_scale, log or sys.stdout)
+    previous = {s: signal.signal(s, pool.stop) for s in preemption.SIGNALS}
+    try:
+        pool.run(list(indices), max(1, parallel))
+    finally:
+        for s, handler in previous.items():
+            signal.signal(s, handler)
+    return pool.states
 
 
-def _start(reference, study, index, run, output_dir, dataset, steps_scale):
-    os.makedirs(os.path.join(output_dir, study.name), exist_ok=True)
-    log_file = open(os.path.join(output_dir, study.name, run.name + ".log"), "a")
-    command = [sys.executable, "-m", "tfdisent.cli.study", "--study=" + reference,
-               "--model_num=%d" % index, "--output_dir=" + output_dir,
-               "--steps_scale=%r" % steps_scale]
-    if dataset:
-        command.append("--dataset=" + dataset)
-    process = subprocess.Popen(command, stdout=log_file, stderr=subprocess.STDOUT,
-                               stdin=subprocess.DEVNULL)
-    return process, log_file
+class _Pool:
+    """Run processes of one study: start, collect, stop on a signal."""
+
+    def __init__(self, study, reference, output_dir, dataset, steps_scale, log):
+        self.study, self.reference, self.output_dir = study, reference, output_dir
+        self.dataset, self.steps_scale, self.log = dataset, steps_scale, log
+        self.runs = study.runs(dataset)
+        self.active, self.states, self.stopping = {}, {}, False
+
+    def stop(self, signum, frame):
+        self.stopping = True
+        for process, _ in self.active.values():
+            process.send_signal(signal.SIGTERM)
+
+    def run(self, pending, parallel):
+        while (pending and not self.stopping) or self.active:
+            while pending and not self.stopping and len(self.active) < parallel:
+                index = pending.pop(0)
+                self.active[index] = self._start(index)
+            time.sleep(0.2)
+            for index, (process, log_file) in list(self.active.items()):
+                if process.poll() is not None:
+                    log_file.close()
+                    del self.active[index]
+                    self._collect(index, process.returncode, log_file.name)
+
+    def _collect(self, index, returncode, log_name):
+        run = self.runs[index]
+        if returncode == preemption.PREEMPTED_EXIT_STATUS or (
+                self.stopping and returncode not in (0, 1)):
+            self.states[index] = "preempted"
+            self.log.write("run %d %s: preempted (checkpointed; run again to resume)\n"
+                           % (index, run.name))
+            return
+        run_dir = run_directory(self.output_dir, self.study, run)
+        status = read_status(run_dir)
+        if status is None or returncode not in (0, 1):
+            status = write_status(run_dir, FAILED, run, index, self.steps_scale,
+                                  error="process ended with status %d (see %s)"
+                                  % (returncode, log_name))
+        self.states[index] = status["state"]
+        self.log.write("run %d %s: %s%s\n" % (index, run.name, status["state"],
+                                               ": " + status["error"] if "error" in status
+                                               else ""))
+        self.log.flush()
+
+    def _start(self, index):
+        run = self.runs[index]
+        os.makedirs(os.path.join(self.output_dir, self.study.name), exist_ok=True)
+        log_file = open(os.path.join(self.output_dir, self.study.name,
+                                     run.name + ".log"), "a")
+        command = [sys.executable, "-m", "tfdisent.cli.study", "--study=" + self.reference,
+                   "--model_num=%d" % index, "--output_dir=" + self.output_dir,
+                   "--steps_scale=%r" % self.steps_scale]
+        if self.dataset:
+            command.append("--dataset=" + self.dataset)
+        process = subprocess.Popen(command, stdout=log_file, stderr=subprocess.STDOUT,
+                                   stdin=subprocess.DEVNULL)
+        return process, log_file

@@ -19,15 +19,18 @@ import tensorflow as tf
 RUNNING, NONFINITE, PREEMPTED = 0, 1, 2
 
 
+def call_length(step, total, steps_per_execution, intervals):
+    """Steps of the call that starts after `step`: at most
+    `steps_per_execution`, ending at the next event step at the latest."""
+    return min(steps_per_execution, next_event(step, total, intervals) - step)
+
+
 def execution_lengths(start, total, steps_per_execution, intervals):
-    """The number of steps of each call from `start` to `total`: at most
-    `steps_per_execution`, and every multiple of an interval ends a call."""
+    """The length of every call from `start` to `total`."""
     step, lengths = start, []
     while step < total:
-        end = next_event(step, total, intervals)
-        length = min(steps_per_execution, end - step)
-        lengths.append(length)
-        step += length
+        lengths.append(call_length(step, total, steps_per_execution, intervals))
+        step += lengths[-1]
     return lengths
 
 
@@ -65,16 +68,11 @@ class StepDriver:
         self.model.train_function = self
         return self
 
-    def calls(self):
-        return len(execution_lengths(self.start, self.total,
-                                     self.steps_per_execution, self.intervals))
-
     def at_event(self):
         return is_event(self.step, self.total, self.intervals)
 
     def __call__(self, iterator):
-        length = min(self.steps_per_execution,
-                     next_event(self.step, self.total, self.intervals) - self.step)
+        length = call_length(self.step, self.total, self.steps_per_execution, self.intervals)
         if self.logs is None:
             self.logs = self._zero_logs(iterator)
         if self.preempt_requested and not self._preempt_sent:

@@ -21,12 +21,52 @@ def bench(script, *args):
 @pytest.mark.slow
 @pytest.mark.parametrize("model,keys", [
     ("beta_vae", {"tfdisent_images_per_second", "reference_images_per_second", "ratio"}),
-    ("cfasl", {"cfasl_images_per_second", "beta_tc_vae_images_per_second"}),
+    ("cfasl", {"cfasl_images_per_second", "beta_tc_vae_images_per_second", "ratio"}),
+    ("mipe", {"mipe_images_per_second", "beta_tc_vae_images_per_second", "ratio"}),
+    ("qlae", {"qlae_images_per_second", "ae_images_per_second", "ratio"}),
 ])
 def test_train_bench_prints_both_rates(model, keys):
     result = bench("train.py", "--model=%s" % model, "--steps=2", "--warmup=1",
                    "--batch_size=8", "--rounds=1")
     assert keys <= set(result) and all(result[k] > 0 for k in keys)
+
+
+@pytest.mark.slow
+def test_cfasl_breakdown_times_every_variant_against_the_base():
+    result = bench("cfasl.py", "--breakdown", "--steps=1", "--rounds=1", "--batch_size=4")
+    assert set(result["ratio"]) == {"beta_tc_vae", "second_decoder_pass",
+                                    "cfasl_without_codebook_losses", "cfasl_plain_losses",
+                                    "cfasl"}
+    assert result["ratio"]["beta_tc_vae"] == 1.0
+    assert all(rate > 0 for rate in result["images_per_second"].values())
+
+
+END_TO_END_KEYS = {"reference_images_per_second", "fit_images_per_second",
+                   "end_to_end_images_per_second", "ratio", "fit_ratio"}
+
+
+def test_tiny_end_to_end_bench_runs_bin_train_at_steps_per_execution():
+    result = bench("train.py", "--tiny", "--steps=4", "--warmup=2", "--rounds=1",
+                   "--batch_size=8", "--steps_per_execution=2", "--clock=process")
+    assert END_TO_END_KEYS <= set(result) and all(result[k] > 0 for k in END_TO_END_KEYS)
+    assert (result["model"], result["dataset"], result["steps_per_execution"]) == \
+        ("tiny_vae", "xy_square", 2)
+    assert 1000 < result["parameters"] < 10000  # "a few thousand"
+
+
+@pytest.mark.slow
+def test_end_to_end_bench_trains_the_beta_vae_config_on_sprites():
+    result = bench("train.py", "--end_to_end", "--steps=2", "--warmup=1", "--rounds=1",
+                   "--batch_size=8")
+    assert END_TO_END_KEYS <= set(result) and all(result[k] > 0 for k in END_TO_END_KEYS)
+    assert (result["model"], result["dataset"]) == ("beta_vae", "sprites")
+
+
+def test_train_bench_refuses_end_to_end_of_a_method():
+    done = subprocess.run([sys.executable, os.path.join(ROOT, "bench", "train.py"),
+                           "--model=cfasl", "--end_to_end"],
+                          capture_output=True, text=True, env=env(), cwd=ROOT, timeout=600)
+    assert done.returncode != 0 and "--end_to_end" in done.stderr.strip().splitlines()[-1]
 
 
 def test_data_bench_prints_rates_per_dataset():

@@ -3,6 +3,7 @@ timed in the same run on the same data, representation and seeds.
 
     python bench/metrics.py [--model=linear|conv] [--num_train=10000]
                             [--cores=N] [--metrics=mig,dci,...] [--no_dlib]
+                            [--alternatives]
 
 Every metric runs with all.gin's settings (sample sizes scaled by
 `--num_train`: evaluation / test sets are num_train / 2 up to 5000, the
@@ -35,7 +36,11 @@ metric, `suite_seconds` (all our metrics),
 dlib on the metrics both ran), `max_abs_score_difference` per metric (not
 of "num_active_dims": dlib's IRS reports a sum of code values under that
 key), and `dlib_errors` (a dlib metric that failed,
-e.g. its modularity on samples too small to hold every factor value).
+e.g. its modularity on samples too small to hold every factor value). With
+`--alternatives`, `alternatives` times the faster non-default estimators
+(DCI `importance="random_forest"`, downstream
+`predictor="hist_gradient_boosting_classifier"`) and gives their largest
+score change against the default.
 """
 
 import argparse
@@ -186,6 +191,36 @@ def suite(num_train):
     }
 
 
+def alternatives(num_train):
+    """The faster, non-default estimators: name -> (the suite metric they
+    replace, function, kwargs)."""
+    from tfdisent.metrics import dci, downstream
+    calls = suite(num_train)
+    return {
+        "dci_random_forest": ("dci", dci.compute_dci,
+                              dict(calls["dci"][1], importance="random_forest")),
+        "downstream_hist_boosted": (
+                "downstream_boosted", downstream.compute_downstream_task,
+                dict(calls["downstream_boosted"][1],
+                     predictor="hist_gradient_boosting_classifier")),
+    }
+
+
+def run_alternatives(data, representation, num_train, defaults):
+    """Seconds, scores and the largest score change of each alternative
+    against the default estimator's scores `defaults` (name -> scores)."""
+    out = {}
+    for name, (default, function, kwargs) in alternatives(num_train).items():
+        seconds, scores = timed(function, data, representation,
+                                np.random.RandomState(0), **kwargs)
+        scores = summary(scores)
+        out[name] = dict(replaces=default, seconds=round(seconds, 3),
+                         scores=scores, max_abs_score_difference=max_difference(
+                                 scores, defaults[default])
+                         if default in defaults else None)
+    return out
+
+
 def import_dlib_metrics():
     """disentanglement_lib.evaluation.metrics without TensorFlow, or None."""
     import gin
@@ -312,6 +347,8 @@ def main():
                         help="comma-separated subset of the metric names")
     parser.add_argument("--no_dlib", action="store_true",
                         help="time our suite only")
+    parser.add_argument("--alternatives", action="store_true",
+                        help="also time the non-default faster estimators")
     args = parser.parse_args()
     limit_cores(args.cores)
     from tfdisent.metrics import utils
@@ -326,6 +363,9 @@ def main():
                                 else linear_model())
         with utils.num_workers(args.cores):
             result = run(data, representation, names, args.num_train, dlib)
+            if args.alternatives:
+                result["alternatives"] = run_alternatives(
+                        data, representation, args.num_train, result["scores"])
     print(json.dumps(dict(model=args.model, num_train=args.num_train,
                           cores=utils.available_cores(), **result), indent=2))
 

@@ -77,3 +77,4 @@ def test_data_bench_prints_rates_per_dataset():
 def test_metrics_bench_prints_seconds():
     result = bench("metrics.py", "--num_train=200", "--metrics=mig,sap")
     assert set(result["seconds"]) >= {"mig", "sap"}
+    assert result["suite_seconds"] > 0 and "dlib_suite_seconds" in result

@@ -24,7 +24,8 @@ def test_keys_by_hand():
 
 
 @pytest.mark.parametrize("predictor", ["logistic_regression_cv",
-                                       "gradient_boosting_classifier"])
+                                       "gradient_boosting_classifier",
+                                       "hist_gradient_boosting_classifier"])
 def test_identity_codes_are_predictable(predictor):
     scores = downstream.compute_downstream_task(
             DATA, identity, np.random.RandomState(0), num_train=(10, 300),

@@ -10,13 +10,13 @@ from tfdisent.metrics import dci, downstream, infomec, sap, utils
 def noisy_codes(num, seed):
     """Codes that predict the factors imperfectly, so fits are not trivial."""
     random_state = np.random.RandomState(seed)
-    factors = IdentityData((3, 4, 6)).sample_factors(num, random_state)
+    factors = IdentityData((2, 3, 4)).sample_factors(num, random_state)
     mix = random_state.normal(size=(3, 5))
     codes = factors @ mix + random_state.normal(scale=1.5, size=(num, 5))
     return codes, factors
 
 
-TRAIN, TEST = noisy_codes(300, 0), noisy_codes(150, 1)
+TRAIN, TEST = noisy_codes(120, 0), noisy_codes(60, 1)
 
 
 @pytest.mark.parametrize("importance", ["gbt", "random_forest"])
@@ -30,7 +30,7 @@ def test_dci_parallel_equals_sequential(importance):
 @pytest.mark.parametrize("predictor", ["logistic_regression_cv",
                                        "gradient_boosting_classifier"])
 def test_downstream_over_sizes_parallel_equals_sequential(predictor):
-    data = IdentityData((3, 4, 6))
+    data = IdentityData((2, 3, 4))
 
     def noisy(observations):
         return np.asarray(observations) @ np.array(
@@ -38,15 +38,15 @@ def test_downstream_over_sizes_parallel_equals_sequential(predictor):
                         7.0 * np.asarray(observations).sum(axis=1, keepdims=True))
 
     runs = [downstream.compute_downstream_task(
-            data, noisy, np.random.RandomState(0), num_train=(20, 200),
-            num_test=100, predictor=predictor, n_jobs=n_jobs)
+            data, noisy, np.random.RandomState(0), num_train=(20, 60),
+            num_test=40, predictor=predictor, n_jobs=n_jobs)
             for n_jobs in (1, 2)]
     assert runs[0] == runs[1] and len(runs[0]) == 2 * (4 + 2 * 3)
     # The one-size core is the same computation.
     utils.clear_sampling_cache()
     state = np.random.RandomState(0)
     train = utils.generate_batch_factor_code(data, noisy, 20, state, 16)
-    test = utils.generate_batch_factor_code(data, noisy, 100, state, 16)
+    test = utils.generate_batch_factor_code(data, noisy, 40, state, 16)
     train_accuracy, test_accuracy = downstream.downstream_accuracies(
             *train, *test, predictor, n_jobs=1)
     assert runs[1]["20:mean_test_accuracy"] == float(np.mean(test_accuracy))

@@ -27,16 +27,24 @@ def numpy_importance_weights(batch, dataset_size):
     return np.log(importance_weights)
 
 
-def official_mss_terms(z, mu, logvar, dataset_size):
-    """CFASL models/groupbetatcvae.py, CNNGroupBetaTCVAE.loss (MIPET-VAEs
-    models/mipet_betatcvae.py is the same): log w is added to every
-    dimension of _logqz before the joint sums them."""
+def common_log_densities(z, mu, logvar):
+    """The lines both released losses begin with: log q(z|x), log p(z) and
+    _logqz[j, i, d] = log q(z_j,d | x_i)."""
     batch = z.shape[0]
     zeros = np.zeros_like(z)
     logqzx = numpy_log_density_gaussian(z, mu, logvar).sum(1)
     logpz = numpy_log_density_gaussian(z, zeros, zeros).sum(1)
     _logqz = numpy_log_density_gaussian(z.reshape(batch, 1, -1), mu.reshape(1, batch, -1),
                                         logvar.reshape(1, batch, -1))
+    return logqzx, logpz, _logqz
+
+
+def official_mss_terms(z, mu, logvar, dataset_size):
+    """CFASL models/groupbetatcvae.py, CNNGroupBetaTCVAE.loss (MIPET-VAEs
+    models/mipet_betatcvae.py is the same): log w is added to every
+    dimension of _logqz before the joint sums them."""
+    batch = z.shape[0]
+    logqzx, logpz, _logqz = common_log_densities(z, mu, logvar)
     _logqz = _logqz + numpy_importance_weights(batch, dataset_size).reshape(batch, batch, 1)
     logqz_prod = logsumexp(_logqz, axis=1).sum(1)
     logqz = logsumexp(_logqz.sum(2), axis=1)
@@ -48,11 +56,7 @@ def chen_mss_terms(z, mu, logvar, dataset_size):
     """Chen et al., rtqichen/beta-tcvae vae_quant.py, VAE.elbo (mss branch):
     logiw_matrix + _logqz.sum(2) for the joint, log w added once."""
     batch = z.shape[0]
-    zeros = np.zeros_like(z)
-    logqz_condx = numpy_log_density_gaussian(z, mu, logvar).sum(1)
-    logpz = numpy_log_density_gaussian(z, zeros, zeros).sum(1)
-    _logqz = numpy_log_density_gaussian(z.reshape(batch, 1, -1), mu.reshape(1, batch, -1),
-                                        logvar.reshape(1, batch, -1))
+    logqz_condx, logpz, _logqz = common_log_densities(z, mu, logvar)
     logiw_matrix = numpy_importance_weights(batch, dataset_size)
     logqz = logsumexp(logiw_matrix + _logqz.sum(2), axis=1)
     logqz_prodmarginals = logsumexp(logiw_matrix.reshape(batch, batch, 1) + _logqz, axis=1).sum(1)

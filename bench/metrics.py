@@ -305,6 +305,7 @@ def run(data, representation, names, num_train, dlib):
         function, kwargs, dlib_name, dlib_kwargs, bindings = suite(num_train)[name]
         seconds, scores = timed(function, data, ours_fn, np.random.RandomState(0),
                                 **kwargs)
+        print("%s: %.1f s" % (name, seconds), file=sys.stderr, flush=True)
         out["seconds"][name] = round(seconds, 3)
         out["scores"][name] = summary(scores)
         out["observations"][name] = ours_fn.observations - sum(
@@ -320,6 +321,8 @@ def run(data, representation, names, num_train, dlib):
             out["dlib_errors"][name] = "%s: %s" % (type(e).__name__,
                                                    str(e).splitlines()[0])
             continue
+        print("%s (disentanglement_lib): %.1f s" % (name, seconds),
+              file=sys.stderr, flush=True)
         out["dlib_seconds"][name] = round(seconds, 3)
         out["dlib_observations"][name] = theirs_fn.observations - sum(
                 out["dlib_observations"].values())

@@ -15,7 +15,7 @@ import pytest
 import tensorflow as tf
 
 from tests import tiny_training as tiny
-from tests.subprocess_utils import ROOT, env
+from tests.subprocess_utils import ROOT, command, env, free_ports
 from tfdisent import preemption
 
 STEPS = 120
@@ -25,14 +25,14 @@ PROGRESS = re.compile(r"^step (\d+)/%d \(\d+%%\) \| loss [-\d.e+]+ .*\| [\d.]+ i
                       r"[\d:]+ elapsed, ETA [\d:]+$" % STEPS, re.M)
 
 
-def command(model_dir):
+def deterministic_command(model_dir):
     return [sys.executable, os.path.join(ROOT, "tests", "deterministic_train.py"), *FLAGS,
             "--model_dir=%s" % model_dir]
 
 
 def train(model_dir):
-    return subprocess.run(command(model_dir), capture_output=True, text=True, timeout=600,
-                          env=env(), cwd=ROOT)
+    return subprocess.run(deterministic_command(model_dir), capture_output=True, text=True,
+                          timeout=600, env=env(), cwd=ROOT)
 
 
 def model_variables(model_dir):
@@ -43,22 +43,29 @@ def model_variables(model_dir):
         {n: reader.get_tensor(n) for n in names}
 
 
-def preempt_after_first_lines(model_dir):
-    """Starts bin/train, sends SIGTERM after its second progress line."""
-    proc = subprocess.Popen(command(model_dir), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            text=True, env=env(), cwd=ROOT)
+def signal_after_lines(reader, target, pattern, count=2):
+    """Sends `target` SIGTERM once `reader` has printed `count` lines matching
+    `pattern`; returns what `reader` printed until then."""
     lines = []
     deadline = time.time() + 600
     while time.time() < deadline:
-        line = proc.stdout.readline()
+        line = reader.stdout.readline()
         if not line:
             break
         lines.append(line)
-        if len(PROGRESS.findall("".join(lines))) >= 2:
-            proc.send_signal(signal.SIGTERM)
+        if len(re.findall(pattern, "".join(lines), re.M)) >= count:
+            target.send_signal(signal.SIGTERM)
             break
+    return "".join(lines)
+
+
+def preempt_after_first_lines(model_dir):
+    """Starts bin/train, sends SIGTERM after its second progress line."""
+    proc = subprocess.Popen(deterministic_command(model_dir), stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, env=env(), cwd=ROOT)
+    printed = signal_after_lines(proc, proc, PROGRESS.pattern)
     out, err = proc.communicate(timeout=600)
-    return proc.returncode, "".join(lines) + out, err
+    return proc.returncode, printed + out, err
 
 
 @pytest.mark.slow  # three short runs in subprocesses
@@ -93,7 +100,6 @@ def test_sigterm_checkpoints_the_step_and_the_resume_matches_an_uninterrupted_ru
 def test_workers_agree_on_the_preempted_step(tmp_path):
     """SIGTERM to the non-chief worker only: both stop at one step and both
     checkpoint it (the request travels through the step graph)."""
-    from tests.subprocess_utils import command as bin_command, free_ports
     model_dir = str(tmp_path / "model")
     workers = ["localhost:%d" % p for p in free_ports(2)]
     flags = tiny.flags("model.training_steps = 2000", "model.log_every = 5",
@@ -103,19 +109,10 @@ def test_workers_agree_on_the_preempted_step(tmp_path):
         tf_config = json.dumps({"cluster": {"worker": workers},
                                 "task": {"type": "worker", "index": index}})
         procs.append(subprocess.Popen(
-            bin_command("train", *flags, "--strategy=multi_worker", "--model_dir=%s" % model_dir),
+            command("train", *flags, "--strategy=multi_worker", "--model_dir=%s" % model_dir),
             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
             env=env(TF_CONFIG=tf_config), cwd=ROOT))
-    chief_lines = []
-    deadline = time.time() + 600
-    while time.time() < deadline:
-        line = procs[0].stdout.readline()
-        if not line:
-            break
-        chief_lines.append(line)
-        if len(re.findall(r"^step \d+/2000 ", "".join(chief_lines), re.M)) >= 2:
-            procs[1].send_signal(signal.SIGTERM)
-            break
+    signal_after_lines(procs[0], procs[1], r"^step \d+/2000 ")
     outputs = [p.communicate(timeout=600) for p in procs]
     steps = []
     for proc, (_, err) in zip(procs, outputs):

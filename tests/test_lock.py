@@ -4,6 +4,7 @@ a damaged newest checkpoint."""
 import io
 import json
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -97,3 +98,23 @@ def test_a_damaged_newest_checkpoint_falls_back_to_the_previous_one(tmp_path):
     os.remove(str(tmp_path / "ckpt-10.index"))
     with pytest.raises(ValueError, match="no checkpoint in .* can be read"):
         train.restore_newest(checkpoint, str(tmp_path), log=io.StringIO())
+
+
+def test_training_resumes_past_a_damaged_newest_checkpoint(tmp_path, capsys):
+    model_dir = str(tmp_path / "m")
+    bindings = tiny.BINDINGS + ["model.training_steps = 20", "model.checkpoint_every = 10"]
+
+    def run():
+        return train.train_with_gin(model_dir, gin_config_files=[tiny.CONFIG],
+                                    gin_bindings=bindings)
+    run()
+    for finished in ("results", "saved_model"):  # as if killed before the end
+        shutil.rmtree(os.path.join(model_dir, finished))
+    data = os.path.join(model_dir, "checkpoints", "ckpt-20.data-00000-of-00001")
+    with open(data, "r+b") as f:
+        f.truncate(os.path.getsize(data) // 2)
+    assert run()["steps"] == 20
+    captured = capsys.readouterr()
+    assert "skipping damaged checkpoint %s" % data[:-len(".data-00000-of-00001")] in captured.err
+    assert "Resuming %s from step 10" % model_dir in captured.out
+    assert int(train.load_model(model_dir).global_step.numpy()) == 20

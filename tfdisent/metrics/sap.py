@@ -35,15 +35,21 @@ def _linear_svc():
     return svm.LinearSVC(C=0.01, class_weight="balanced", random_state=0, dual="auto")
 
 
+def _code_scores(code, factors, code_test, factors_test):
+    """Test accuracy of `_linear_svc` on one code [N, 1] per factor: [F]."""
+    return np.array([
+            np.mean(_linear_svc().fit(code, factors[:, j]).predict(code_test)
+                    == factors_test[:, j]) for j in range(factors.shape[1])])
+
+
 def discrete_score_matrix(codes, factors, codes_test, factors_test, n_jobs=None):
     """Test accuracy of a LinearSVC(C=0.01, class_weight="balanced") per
-    (code, factor) pair, trained on the single code: [K, F]. The K * F fits
-    run in `n_jobs` processes (`utils.parallel_map`; same result)."""
-    tasks = [(_linear_svc, codes[:, i:i + 1], factors[:, j],
-              codes_test[:, i:i + 1], factors_test[:, j])
-             for i in range(codes.shape[1]) for j in range(factors.shape[1])]
-    _, test, _ = utils.fit_and_score_tasks(tasks, n_jobs)
-    return test.reshape(codes.shape[1], factors.shape[1])
+    (code, factor) pair, trained on the single code: [K, F]. The codes are
+    fitted in `n_jobs` processes (`utils.parallel_map`; same result)."""
+    return np.stack(utils.parallel_map(
+            _code_scores, [(codes[:, i:i + 1], factors, codes_test[:, i:i + 1],
+                            factors_test) for i in range(codes.shape[1])],
+            n_jobs))
 
 
 def average_top_two_gap(score_matrix):

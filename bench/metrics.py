@@ -4,6 +4,7 @@ timed in the same run on the same data, representation and seeds.
     python bench/metrics.py [--model=linear|conv] [--num_train=10000]
                             [--cores=N] [--metrics=mig,dci,...] [--no_dlib]
                             [--rounds=1] [--alternatives]
+                            [--unseeded_dlib_trees]
 
 Every metric runs with all.gin's settings (sample sizes scaled by
 `--num_train`: evaluation / test sets are num_train / 2 up to 5000, the
@@ -26,7 +27,11 @@ Models (`--model`):
     codes are active. Needs TensorFlow.
 
 disentanglement_lib 1.5 is imported without TensorFlow through two shims (an
-empty `gin.tf` module; gin's `blacklist=` keyword renamed `denylist=`). If it
+empty `gin.tf` module; gin's `blacklist=` keyword renamed `denylist=`). Its
+`GradientBoostingClassifier()` (DCI, boosted downstream) gets
+`random_state=0` like ours, so ties between features break the same way and
+the scores can be compared exactly (`--unseeded_dlib_trees` leaves it as
+released). If it
 is not installed (`pip install --no-deps disentanglement-lib==1.5`) its
 column is skipped with a message on stderr. InfoMEC and m-FVM have no
 disentanglement_lib counterpart.
@@ -249,6 +254,19 @@ def import_dlib_metrics():
     return metrics
 
 
+def seed_dlib_boosted_trees(metrics, seed):
+    """Gives disentanglement_lib's `GradientBoostingClassifier()` (DCI and the
+    boosted downstream predictor) `random_state=seed`, as ours has, so that
+    its tie-breaking is reproducible and the scores comparable exactly; the
+    work is unchanged."""
+    import functools
+    from sklearn import ensemble
+    seeded = types.SimpleNamespace(GradientBoostingClassifier=functools.partial(
+            ensemble.GradientBoostingClassifier, random_state=seed))
+    metrics.dci.ensemble = seeded
+    metrics.utils.ensemble = seeded
+
+
 def dlib_function(metrics, dotted):
     module, function = dotted.split(".")
     return getattr(getattr(metrics, module), function)
@@ -362,6 +380,9 @@ def main():
                         help="comma-separated subset of the metric names")
     parser.add_argument("--no_dlib", action="store_true",
                         help="time our suite only")
+    parser.add_argument("--unseeded_dlib_trees", action="store_true",
+                        help="leave dlib's boosted trees unseeded (its code as "
+                             "released; scores then differ on feature ties)")
     parser.add_argument("--rounds", type=int, default=1,
                         help="passes over the suite; the fastest kept per metric")
     parser.add_argument("--alternatives", action="store_true",
@@ -375,6 +396,8 @@ def main():
         sys.exit("error: unknown metric %s; metrics: %s"
                  % (unknown[0], ", ".join(suite(args.num_train))))
     dlib = None if args.no_dlib else import_dlib_metrics()
+    if dlib is not None and not args.unseeded_dlib_trees:
+        seed_dlib_boosted_trees(dlib, 0)
     with tempfile.TemporaryDirectory() as directory:
         data, representation = (conv_model(directory) if args.model == "conv"
                                 else linear_model())

@@ -2,6 +2,7 @@
 
 import json
 import os
+import re
 
 import gin
 import keras
@@ -136,6 +137,7 @@ def test_trained_model_dir_to_student_to_bin_evaluate(tmp_path):
                         "--gin_bindings=distill_training.epochs = 2",
                         "--gin_bindings=distill_training.steps_per_epoch = 10")
     assert distilled.returncode == 0, distilled.stderr[-2000:]
+    assert re.search(r"^step 20/20 \(100%\) \| .*loss .* steps/s", distilled.stdout, re.M)
     with open(os.path.join(student_dir, "results", "json", "distill_results.json")) as f:
         results = json.load(f)
     assert results["train.loss"] < results["train.first_epoch.loss"]
@@ -151,5 +153,6 @@ def test_trained_model_dir_to_student_to_bin_evaluate(tmp_path):
                      "--gin_config=gin_configs/metrics/mig.gin",
                      "--gin_bindings=mig.num_train = 300")
     assert scored.returncode == 0, scored.stderr[-2000:]
+    assert "metric 1/1: mig" in scored.stdout
     with open(os.path.join(scores_dir, "results", "json", "evaluation_results.json")) as f:
         assert 0.0 <= json.load(f)["discrete_mig"] <= 1.0

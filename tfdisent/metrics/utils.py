@@ -388,6 +388,9 @@ def sklearn_fitting():
 # Parallel fits
 
 WORKERS_ENV = "TFDISENT_NUM_WORKERS"
+# Idle workers stay this long (loky's default, 300 s, is shorter than the
+# sampling between two fitting metrics of a suite: each restart costs seconds).
+WORKER_IDLE_SECONDS = 900
 _workers_override = []
 
 
@@ -460,7 +463,8 @@ def parallel_map(function, items, n_jobs=None, costs=None):
     order = (np.argsort(-np.asarray(costs, np.float64), kind="stable")
              if costs is not None else np.arange(len(items)))
     done = joblib.Parallel(n_jobs=workers, backend="loky", batch_size=1,
-                           pre_dispatch="all")(
+                           pre_dispatch="all",
+                           idle_worker_timeout=WORKER_IDLE_SECONDS)(
             joblib.delayed(_call_fitting)(function, items[i]) for i in order)
     results = [None] * len(items)
     for i, result in zip(order, done):

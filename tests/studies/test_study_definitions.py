@@ -8,7 +8,6 @@ import gin
 import pytest
 
 from tfdisent import gin_config, studies
-from tfdisent.studies import runner
 from tfdisent.studies.study import Selection, scaled_steps, slug
 
 EXPECTED_RUNS = {"unsupervised_study_v1": 1800, "cfasl": 650, "mipe": 60, "qlae": 35,
@@ -99,7 +98,7 @@ def test_every_run_configuration_parses(study_name):
             continue
         gin.clear_config()
         try:
-            gin_config.parse([runner.config_path(c) for c in run.gin_configs],
+            gin_config.parse([gin_config.resolve(c) for c in run.gin_configs],
                              run.train_bindings(0.001))
             assert gin.query_parameter("model.training_steps") >= 1
             assert gin.query_parameter("dataset.name") == run.dataset
@@ -108,7 +107,7 @@ def test_every_run_configuration_parses(study_name):
     for metric in study.metrics:
         gin.clear_config()
         try:
-            gin_config.parse([runner.config_path(c) for c in metric.gin_configs],
+            gin_config.parse([gin_config.resolve(c) for c in metric.gin_configs],
                              metric.bindings)
             for column in study.columns:
                 if column.metric == metric.label:

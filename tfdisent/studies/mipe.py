@@ -40,7 +40,7 @@ STUDY = Study(
     runs_for=runs_for,
     metrics=(MetricConfig("paper", ("metrics/mipe_paper.gin",)),),
     columns=(
-        Column("FVM", "paper", "factor_vae_score.eval_accuracy", 100.),
+        Column("FVM", "paper", "factor_vae_score.train_accuracy", 100.),
         Column("MIG", "paper", "mig.discrete_mig", 100.),
         Column("SAP", "paper", "sap_score.SAP_score", 100.),
         Column("DCI", "paper", "dci.disentanglement", 100.),

@@ -114,7 +114,7 @@ def _train(run, run_dir, steps_scale):
         return
     from tfdisent import train  # TensorFlow only when a run really trains
     train.train_with_gin(run_dir, overwrite=False,
-                         gin_config_files=[config_path(c) for c in run.gin_configs],
+                         gin_config_files=list(run.gin_configs),
                          gin_bindings=run.train_bindings(steps_scale))
 
 
@@ -122,7 +122,7 @@ def _evaluate(run, run_dir, metric):
     from tfdisent import evaluate
     evaluate.evaluate_with_gin(
         os.path.join(run_dir, "metrics", metric.label), model_dir=run_dir,
-        gin_config_files=[config_path(c) for c in metric.gin_configs],
+        gin_config_files=list(metric.gin_configs),
         gin_bindings=tuple(metric.bindings) + tuple(run.metric_bindings),
         overwrite=True)
     from tfdisent.evaluate import failed_metrics
@@ -138,26 +138,6 @@ def _load_scores(run_dir, label):
                         "evaluation.json")
     with open(path) as f:
         return json.load(f)
-
-
-def config_path(name):
-    """A config name inside gin_configs/ ("beta_vae.gin", "metrics/mig.gin")
-    -> its path; a path that exists is kept."""
-    if os.path.isfile(name):
-        return name
-    for root in gin_config_roots():
-        path = os.path.join(root, name)
-        if os.path.isfile(path):
-            return path
-    raise FileNotFoundError("gin config %s not found in %s"
-                            % (name, " or ".join(gin_config_roots())))
-
-
-def gin_config_roots():
-    """The checkout's gin_configs/, then the installed share/tfdisent/gin_configs."""
-    package = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-    return [os.path.join(os.path.dirname(package), "gin_configs"),
-            os.path.join(sys.prefix, "share", "tfdisent", "gin_configs")]
 
 
 # --- many runs ------------------------------------------------------------------

@@ -1,4 +1,5 @@
-"""Training throughput; prints one JSON object (`ratio`: tfdisent / reference).
+"""Training throughput; prints one JSON object (`ratio`: tfdisent over the plain
+step, or the method over its base).
 
 --model=beta_vae (default): the tfdisent step (keras fit on the composed VAE,
 dlib conv nets, β 4, batch 64, 64x64x1) next to a plain hand-written
@@ -6,10 +7,14 @@ tf.function step of the same networks and loss on one fixed batch.
 
 --end_to_end: the real bin/train path (`tfdisent.train.train_with_gin` on
 gin_configs/beta_vae.gin: dataset pipeline, callbacks, TensorBoard logging,
-checkpoints) next to the plain step of the same networks on a fixed batch
-and the bare fit step. A training run is timed at warmup + steps and at
+checkpoints) next to the plain step of the same networks on a fixed batch,
+the bare fit step on that batch, and the bare fit step on the dataset's
+pipeline (`pipeline_ratio`: what the pipeline costs the fit step;
+`end_to_end_over_fit_on_pipeline`: what the training loop and its callbacks
+cost on top). A training run is timed at warmup + steps and at
 warmup steps; the difference is the steps' share (tracing, building and the
-final checkpoint cancel; the SavedModel export is outside train's clock).
+final checkpoint cancel). The wall clock is train's own (the fit loop);
+--clock=process times the whole call (the SavedModel export cancels too).
 
 --tiny: --end_to_end with a few-thousand-parameter VAE on 8x8 xy_square
 images, where the per-step overhead dominates as it does on a GPU.
@@ -37,7 +42,7 @@ from common import (CLOCKS, binary_images, device, fit_timer, interleaved_rates,
                     ready, use_clock)
 
 from tfdisent import optimizers, train  # noqa: E402
-from tfdisent.data import registry  # noqa: E402
+from tfdisent.data import pipelines, registry  # noqa: E402
 from tfdisent.latents import gaussian  # noqa: E402
 from tfdisent.models.regularizers import BetaVAE  # noqa: E402
 from tfdisent.models.vae import VAE  # noqa: E402
@@ -74,13 +79,17 @@ def tiny_nets(shape, num_latent=TINY_LATENT):
     return tiny_encoder(shape, num_latent), tiny_decoder(num_latent, shape)
 
 
-def library_timer(nets, images, jit_compile, steps_per_execution):
-    """The tfdisent step: keras fit on the composed β-VAE, one fixed batch."""
-    shape = images.shape[1:]
+def library_timer(nets, batches, jit_compile, steps_per_execution):
+    """The tfdisent step: keras fit on the composed β-VAE over `batches`."""
+    shape = tuple(batches.element_spec.shape[1:])
     encoder, decoder = nets(shape)
     model = ready(VAE(shape, regularizer=BetaVAE(BETA), encoder=encoder, decoder=decoder),
                   shape, jit_compile, steps_per_execution=steps_per_execution)
-    return fit_timer(model, tf.data.Dataset.from_tensors(images).repeat())
+    return fit_timer(model, batches)
+
+
+def repeated(images):
+    return tf.data.Dataset.from_tensors(images).repeat()
 
 
 def reference_timer(nets, images, jit_compile):
@@ -148,25 +157,31 @@ def end_to_end_benchmark(tiny, dataset, batch_size, steps, warmup, rounds, jit_c
     else:
         options, nets = {}, dlib_nets
     bindings.append("dataset.name = %r" % dataset)
-    shape = registry.get(dataset, **options).observation_shape
-    images = binary_images(batch_size, shape)
+    data = registry.get(dataset, **options)
+    images = binary_images(batch_size, data.observation_shape)
     timers = {"reference": reference_timer(nets, images, jit_compile),
-              "fit": library_timer(nets, images, jit_compile, steps_per_execution),
+              "fit": library_timer(nets, repeated(images), jit_compile, steps_per_execution),
+              "fit_on_pipeline": library_timer(nets, pipelines.image_batches(data, batch_size, 0),
+                                               jit_compile, steps_per_execution),
               "end_to_end": end_to_end_timer(bindings, clock)}
     rates = interleaved_rates(timers, batch_size, steps, warmup, rounds,
                               fresh=["end_to_end"])
     reference, fit, end_to_end = rates["reference"], rates["fit"], rates["end_to_end"]
+    on_pipeline = rates["fit_on_pipeline"]
     return {"model": "tiny_vae" if tiny else "beta_vae", "mode": "end_to_end",
             "dataset": dataset, "batch_size": batch_size, "steps": steps,
             "rounds": rounds, "steps_per_execution": steps_per_execution,
             "jit_compile": jit_compile, "device": device(),
-            "parameters": sum(int(tf.size(v)) for n in nets(shape) for v in n.weights),
+            "parameters": sum(int(tf.size(v)) for n in nets(data.observation_shape)
+                              for v in n.weights),
             "reference_images_per_second": reference,
             "fit_images_per_second": fit,
+            "fit_on_pipeline_images_per_second": on_pipeline,
             "end_to_end_images_per_second": end_to_end,
             "ratio": end_to_end / reference,
             "fit_ratio": fit / reference,
-            "end_to_end_over_fit": end_to_end / fit}
+            "pipeline_ratio": on_pipeline / fit,
+            "end_to_end_over_fit_on_pipeline": end_to_end / on_pipeline}
 
 
 def beta_vae_benchmark(batch_size, steps, warmup, rounds, jit_compile, steps_per_execution):
@@ -174,7 +189,8 @@ def beta_vae_benchmark(batch_size, steps, warmup, rounds, jit_compile, steps_per
     images = binary_images(batch_size)
     rates = interleaved_rates(
         {"reference": reference_timer(dlib_nets, images, jit_compile),
-         "library": library_timer(dlib_nets, images, jit_compile, steps_per_execution)},
+         "library": library_timer(dlib_nets, repeated(images), jit_compile,
+                                  steps_per_execution)},
         batch_size, steps, warmup, rounds)
     library, reference = rates["library"], rates["reference"]
     return {"model": "beta_vae", "batch_size": batch_size, "steps": steps,

@@ -42,6 +42,7 @@ def test_cfasl_breakdown_times_every_variant_against_the_base():
 
 
 END_TO_END_KEYS = {"reference_images_per_second", "fit_images_per_second",
+                   "fit_on_pipeline_images_per_second", "pipeline_ratio",
                    "end_to_end_images_per_second", "ratio", "fit_ratio"}
 
 

@@ -1,5 +1,6 @@
 """all.gin: the metrics that sample i.i.d. points ask for the same sample, so
-the suite draws and encodes it once (generate_batch_factor_code's cache)."""
+the suite draws and encodes it once (generate_batch_factor_code's cache),
+and the two downstream configurations share theirs."""
 
 import gin
 import numpy as np
@@ -10,6 +11,8 @@ from tfdisent.metrics import utils
 
 IID = ["mig", "dci", "sap_score", "modularity_explicitness", "irs",
        "unsupervised_metrics", "infomec"]
+DOWNSTREAM = ["downstream_logistic/downstream_task",
+              "downstream_boosted/downstream_task"]
 
 
 def test_all_gin_iid_metrics_share_one_sample():
@@ -32,11 +35,18 @@ def test_all_gin_iid_metrics_share_one_sample():
                 gin.bind_parameter("%s.%s" % (label, parameter), 400)
                 if label in ("dci", "sap_score", "modularity_explicitness"):
                     gin.bind_parameter("%s.num_test" % label, 200)
-        scores = evaluate.run_metrics({label: metrics[label] for label in IID},
+            for label in DOWNSTREAM:
+                gin.bind_parameter("%s.num_train" % label, [10, 40])
+                gin.bind_parameter("%s.num_test" % label, 50)
+        # In all.gin's order: the downstream tasks run before InfoMEC.
+        suite = [label for label in metrics if label in IID + DOWNSTREAM]
+        assert suite.index("infomec") > suite.index(DOWNSTREAM[1])
+        scores = evaluate.run_metrics({label: metrics[label] for label in suite},
                                       data, representation, 0)
     finally:
         gin.clear_config()
     assert not evaluate.failed_metrics(scores)
-    assert all("%s.elapsed_time" % label in scores for label in IID)
-    # One 400-point training sample and one 200-point test sample in all.
-    assert representation.observations == 600
+    assert all("%s.elapsed_time" % label in scores for label in suite)
+    # One 400-point training sample and one 200-point test sample for the
+    # i.i.d. metrics, and one set (10 + 50 + 40 + 50) for both downstream tasks.
+    assert representation.observations == 600 + 150

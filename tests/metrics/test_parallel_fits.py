@@ -70,6 +70,25 @@ def test_parallel_map_keeps_item_order_whatever_the_costs():
         == [np.square(i) for i in range(7)]
 
 
+def test_unpicklable_work_runs_in_this_process():
+    import threading
+    lock = threading.Lock()
+    assert utils.parallel_map(lambda x: (lock.locked(), 2 * x), [(1,), (2,)],
+                              2) == [(False, 2), (False, 4)]
+
+
+def test_gin_predictor_references_resolve_to_the_picklable_factories():
+    import functools
+
+    @functools.wraps(utils.logistic_regression_cv)
+    def wrapper():  # as gin.external_configurable wraps it
+        return utils.logistic_regression_cv()
+
+    assert utils.make_predictor(wrapper) is utils.logistic_regression_cv
+    own = lambda: None  # noqa: E731
+    assert utils.make_predictor(own) is own
+
+
 def test_worker_count_from_context_environment_and_cores(monkeypatch):
     monkeypatch.delenv(utils.WORKERS_ENV, raising=False)
     assert utils.default_num_workers() == utils.available_cores()

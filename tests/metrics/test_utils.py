@@ -134,6 +134,15 @@ def test_cache_hit_returns_copies_and_is_bounded():
     assert len(utils._sampling_cache) == utils.SAMPLING_CACHE_SIZE
 
 
+def test_cache_keeps_only_the_current_dataset_and_representation():
+    data, other = IdentityData(), IdentityData()
+    utils.generate_batch_factor_code(data, identity, 10, np.random.RandomState(0))
+    utils.generate_batch_factor_code(data, identity, 10, np.random.RandomState(1))
+    assert len(utils._sampling_cache) == 2
+    utils.generate_batch_factor_code(other, identity, 10, np.random.RandomState(0))
+    assert [entry[0] for entry in utils._sampling_cache.values()] == [other]
+
+
 def test_normalize_data_uses_given_statistics():
     data = np.array([[1.0, 10.0], [3.0, 30.0]])
     normalised, mean, std = utils.normalize_data(data)

@@ -28,8 +28,8 @@ IMAGES_PER_CALL = 1024
 # Rows per rendering call when drawing ahead (64x64 sprites render 3x faster
 # per image in batches of 64-256 than of 1024: cache).
 RENDER_ROWS = 128
-# How many (dataset, representation, size, seed) samples are remembered:
-# enough for all.gin, whose downstream tasks (8 samples) run between the
+# How many (size, seed) samples of the current dataset and representation
+# are remembered: enough for all.gin, whose downstream tasks (8 samples) run between the
 # metrics sharing the 10,000-point sample (MIG ... unsupervised, InfoMEC).
 SAMPLING_CACHE_SIZE = 12
 
@@ -199,6 +199,10 @@ def generate_batch_factor_code(ground_truth_data, representation_function,
         return codes.copy(), factors.copy()
     codes, factors = draw_factor_code(ground_truth_data, representation_function,
                                       num_points, random_state, batch_size)
+    # Only the current (dataset, function) pair is remembered, so a process
+    # that scores model after model keeps no old dataset or model alive.
+    for old in [k for k in _sampling_cache if k[:2] != key[:2]]:
+        del _sampling_cache[old]
     # The entry holds the dataset and function, so their ids stay unique.
     _sampling_cache[key] = (ground_truth_data, representation_function,
                             codes.copy(), factors.copy(),

@@ -142,9 +142,10 @@ def end_to_end_timer(bindings, clock):
 
 
 def end_to_end_benchmark(tiny, dataset, batch_size, steps, warmup, rounds, jit_compile,
-                         steps_per_execution, clock="wall"):
+                         steps_per_execution, clock="wall", gin_bindings=()):
     """bin/train's path, the bare fit step and the plain step, in one run."""
     bindings = ["model.batch_size = %d" % batch_size, "model.jit_compile = %s" % jit_compile]
+    bindings += list(gin_bindings)
     if steps_per_execution != 1:
         bindings.append("model.steps_per_execution = %d" % steps_per_execution)
     if tiny:
@@ -169,7 +170,7 @@ def end_to_end_benchmark(tiny, dataset, batch_size, steps, warmup, rounds, jit_c
     reference, fit, end_to_end = rates["reference"], rates["fit"], rates["end_to_end"]
     on_pipeline = rates["fit_on_pipeline"]
     return {"model": "tiny_vae" if tiny else "beta_vae", "mode": "end_to_end",
-            "dataset": dataset, "batch_size": batch_size, "steps": steps,
+            "dataset": dataset, "gin_bindings": list(gin_bindings), "batch_size": batch_size, "steps": steps,
             "rounds": rounds, "steps_per_execution": steps_per_execution,
             "jit_compile": jit_compile, "device": device(),
             "parameters": sum(int(tf.size(v)) for n in nets(data.observation_shape)
@@ -218,6 +219,8 @@ def main():
                         help="interleaved timing rounds (the best is kept)")
     parser.add_argument("--steps_per_execution", type=int, default=1,
                         help="steps per host call of fit and bin/train")
+    parser.add_argument("--gin_bindings", action="append", default=[],
+                        help="extra gin bindings of the --end_to_end run (repeatable)")
     parser.add_argument("--jit_compile", action="store_true")
     parser.add_argument("--clock", default="wall", choices=sorted(CLOCKS),
                         help="wall time, or this process's CPU time (steadier on a "
@@ -233,7 +236,8 @@ def main():
     if args.end_to_end or args.tiny:
         result = end_to_end_benchmark(args.tiny, args.dataset, args.batch_size, args.steps,
                                       args.warmup, args.rounds, args.jit_compile,
-                                      args.steps_per_execution, args.clock)
+                                      args.steps_per_execution, args.clock,
+                                      args.gin_bindings)
     elif args.model == "beta_vae":
         result = beta_vae_benchmark(args.batch_size, args.steps, args.warmup, args.rounds,
                                     args.jit_compile, args.steps_per_execution)

@@ -26,8 +26,8 @@ DEFAULT_NUM_BINS = 20
 # (`encode_draws`). Draws are still made in disentanglement_lib's order.
 IMAGES_PER_CALL = 1024
 # Rows per rendering call when drawing ahead (64x64 sprites render 3x faster
-# per image in batches of 64-256 than of 1024: cache).
-RENDER_ROWS = 128
+# per image in batches of 64 than of 1024, and 128 was already slower: cache).
+RENDER_ROWS = 64
 # How many (size, seed) samples of the current dataset and representation
 # are remembered: enough for all.gin, whose downstream tasks (8 samples) run between the
 # metrics sharing the 10,000-point sample (MIG ... unsupervised, InfoMEC).

@@ -138,10 +138,10 @@ def render_calls(chunk_rows):
 def test_deterministic_rendering_is_done_a_chunk_at_a_time():
     data, representation = CountingData(), CountingRepresentation()
     beta_vae.sample_beta_vae_points(data, representation,
-                                    np.random.RandomState(0), 64, 100)
-    # 200 batches of 64 in chunks of 8 points (1024 images): 13 encoder calls.
-    assert representation.calls == 13
-    assert data.render_calls == render_calls([1024] * 12 + [512]) < 200
+                                    np.random.RandomState(0), 16, 100)
+    # 200 batches of 16 in chunks of 32 points (1024 images): 4 encoder calls.
+    assert representation.calls == 4
+    assert data.render_calls == render_calls([1024] * 3 + [128]) < 200
     data = CountingData()
     utils.draw_factor_code(data, identity, 10000, np.random.RandomState(0), 16)
     # 625 batches of 16 in chunks of 64 batches.

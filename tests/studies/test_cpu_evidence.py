@@ -1,7 +1,7 @@
 """What the cpu_sanity study showed on every seed with margin, trained again.
 
 Out of the default run (it trains the cpu_sanity runs it needs: about
-15 minutes on 2 cores). Run it with
+35 minutes on 2 cores). Run it with
 
     TFDISENT_EVIDENCE=1 python -m pytest -q tests/studies/test_cpu_evidence.py
 
@@ -28,6 +28,10 @@ STUDY = studies.get("cpu_sanity")
 CLAIMS = [
     ("xy_square", "QLAE", "AE", "dci.disentanglement", 0.05),
     ("xy_square", "QLAE", "AE", "infomec.infom", 0.2),
+    ("sprites", "β-TCVAE", "AE", "infomec.infom", 0.05),
+    ("sprites", "β-TCVAE", "AE", "infomec.infoc", 0.05),
+    ("sprites", "β-VAE", "AE", "infomec.infoc", 0.03),
+    ("sprites", "β-TCVAE", "AE", "factor_vae_score.eval_accuracy", 0.05),
 ]
 
 

@@ -55,6 +55,14 @@ def status(out, run):
         return json.load(f)
 
 
+def wait_for_a_checkpoint(checkpoints, timeout=300):
+    deadline = time.time() + timeout
+    while time.time() < deadline and not any(
+            n.startswith("ckpt-") for n in (os.listdir(checkpoints)
+                                            if os.path.isdir(checkpoints) else [])):
+        time.sleep(0.5)
+
+
 @pytest.fixture(scope="module")
 def ran(study_env):
     env, out = study_env
@@ -137,11 +145,7 @@ def test_killed_run_resumes_from_its_checkpoint(study_env):
     args = ("--model_num=1", "--steps_scale=15", "--output_dir=" + out)
     process = start_bin("study", "--study=tinystudies.tiny", *args, **env)
     checkpoints = os.path.join(out, "tiny", "xy_square-beta-vae-seed1", "checkpoints")
-    deadline = time.time() + 300
-    while time.time() < deadline and not any(
-            n.startswith("ckpt-") for n in (os.listdir(checkpoints)
-                                            if os.path.isdir(checkpoints) else [])):
-        time.sleep(0.5)
+    wait_for_a_checkpoint(checkpoints)
     process.kill()
     process.wait()
     assert not os.path.exists(os.path.join(out, "tiny", "xy_square-beta-vae-seed1",
@@ -176,11 +180,7 @@ def test_sigterm_to_all_checkpoints_the_running_run_and_starts_no_other(study_en
     process = start_bin("study", "--study=tinystudies.tiny", "--all", "--runs=1,2",
                         "--steps_scale=15", "--output_dir=" + out, **env)
     checkpoints = os.path.join(out, "tiny", "xy_square-beta-vae-seed1", "checkpoints")
-    deadline = time.time() + 300
-    while time.time() < deadline and not any(
-            n.startswith("ckpt-") for n in (os.listdir(checkpoints)
-                                            if os.path.isdir(checkpoints) else [])):
-        time.sleep(0.5)
+    wait_for_a_checkpoint(checkpoints)
     process.send_signal(signal.SIGTERM)
     output = process.communicate(timeout=300)[0]
     assert process.returncode == 75, output[-2000:]
@@ -188,3 +188,17 @@ def test_sigterm_to_all_checkpoints_the_running_run_and_starts_no_other(study_en
     assert not os.path.exists(os.path.join(out, "tiny", "xy_square-broken-seed0"))
     log = open(os.path.join(out, "tiny", "xy_square-beta-vae-seed1.log")).read()
     assert "preempted at step" in log
+
+
+def test_a_metric_config_with_a_failed_metric_is_not_finished(tmp_path):
+    from tfdisent.studies import runner
+    aggregate = tmp_path / "metrics" / "m" / "results" / "aggregate"
+    assert not runner.metric_finished(str(tmp_path), "m")
+    aggregate.mkdir(parents=True)
+    (aggregate / "evaluation.json").write_text(json.dumps(
+        {"evaluation_results.mig.discrete_mig": 0.1,
+         "evaluation_results.dci.error": "ValueError: boom"}))
+    assert not runner.metric_finished(str(tmp_path), "m")
+    (aggregate / "evaluation.json").write_text(json.dumps(
+        {"evaluation_results.mig.discrete_mig": 0.1}))
+    assert runner.metric_finished(str(tmp_path), "m")

@@ -64,8 +64,15 @@ def train_finished(run_dir):
 
 
 def metric_finished(run_dir, label):
-    return os.path.isfile(os.path.join(run_dir, "metrics", label, "results",
-                                       "aggregate", "evaluation.json"))
+    """The metric config's results exist and record no failed metric (a
+    failed one is evaluated again on the next attempt)."""
+    from tfdisent.evaluate import failed_metrics
+    path = os.path.join(run_dir, "metrics", label, "results", "aggregate",
+                        "evaluation.json")
+    if not os.path.isfile(path):
+        return False
+    with open(path) as f:
+        return not failed_metrics(json.load(f))
 
 
 def run_one(study, index, output_dir, dataset=None, steps_scale=1.0, log=None):
@@ -120,24 +127,15 @@ def _train(run, run_dir, steps_scale):
 
 def _evaluate(run, run_dir, metric):
     from tfdisent import evaluate
-    evaluate.evaluate_with_gin(
+    scores = evaluate.evaluate_with_gin(
         os.path.join(run_dir, "metrics", metric.label), model_dir=run_dir,
         gin_config_files=list(metric.gin_configs),
         gin_bindings=tuple(metric.bindings) + tuple(run.metric_bindings),
         overwrite=True)
-    from tfdisent.evaluate import failed_metrics
-    scores = _load_scores(run_dir, metric.label)
-    failures = failed_metrics(scores)
+    failures = evaluate.failed_metrics(scores)
     if failures:
         key, message = sorted(failures.items())[0]
-        raise RuntimeError("%s: %s" % (key.replace("evaluation_results.", ""), message))
-
-
-def _load_scores(run_dir, label):
-    path = os.path.join(run_dir, "metrics", label, "results", "aggregate",
-                        "evaluation.json")
-    with open(path) as f:
-        return json.load(f)
+        raise RuntimeError("%s: %s" % (key, message))
 
 
 # --- many runs ------------------------------------------------------------------

@@ -68,3 +68,21 @@ class CountingRepresentation:
         self.calls += 1
         self.observations += len(observations)
         return identity(observations)
+
+
+def dlib_beta_vae_points(data, representation, batch_size, num_points, random_state):
+    """disentanglement_lib's per-point loop of the BetaVAE score
+    (beta_vae.py `_generate_training_batch` / `_generate_training_sample`)."""
+    features, labels = [], []
+    for _ in range(num_points):
+        index = random_state.randint(data.num_factors)
+        factors1 = data.sample_factors(batch_size, random_state)
+        factors2 = data.sample_factors(batch_size, random_state)
+        factors2[:, index] = factors1[:, index]
+        codes1 = representation(
+                data.sample_observations_from_factors(factors1, random_state))
+        codes2 = representation(
+                data.sample_observations_from_factors(factors2, random_state))
+        features.append(np.mean(np.abs(codes1 - codes2), axis=0))
+        labels.append(index)
+    return np.array(features), np.array(labels)

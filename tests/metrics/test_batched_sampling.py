@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from metrics_fixtures import (CountingRepresentation, IdentityData,
-                              NoisyIdentityData, identity)
+                              NoisyIdentityData, dlib_beta_vae_points, identity)
 from tfdisent.metrics import beta_vae, factor_vae, irs, mfvm, utils
 
 
@@ -44,21 +44,6 @@ DATASETS = [lambda: CountingData(), lambda: NoisyIdentityData((3, 4, 5))]
 
 
 # --- references: disentanglement_lib's per-draw loops -------------------------
-
-def reference_beta_vae(data, batch_size, num_points, random_state):
-    """beta_vae.py `_generate_training_batch` / `_generate_training_sample`."""
-    features, labels = [], []
-    for _ in range(num_points):
-        index = random_state.randint(data.num_factors)
-        factors1 = data.sample_factors(batch_size, random_state)
-        factors2 = data.sample_factors(batch_size, random_state)
-        factors2[:, index] = factors1[:, index]
-        codes1 = identity(data.sample_observations_from_factors(factors1, random_state))
-        codes2 = identity(data.sample_observations_from_factors(factors2, random_state))
-        features.append(np.mean(np.abs(codes1 - codes2), axis=0))
-        labels.append(index)
-    return np.array(features), np.array(labels)
-
 
 def reference_votes(data, batch_size, num_points, random_state, variances,
                     active, num_fixed):
@@ -100,7 +85,7 @@ def test_beta_vae_points_equal_the_per_draw_path(make_data):
     ours, reference = np.random.RandomState(4), np.random.RandomState(4)
     features, labels = beta_vae.sample_beta_vae_points(
             make_data(), identity, ours, 16, 90)
-    ref_features, ref_labels = reference_beta_vae(make_data(), 16, 90, reference)
+    ref_features, ref_labels = dlib_beta_vae_points(make_data(), identity, 16, 90, reference)
     np.testing.assert_array_equal(labels, ref_labels)
     np.testing.assert_array_equal(features, ref_features)
     assert same_next_draw(ours, reference)
@@ -162,8 +147,8 @@ def test_sampled_metric_scores_equal_their_per_draw_reference():
             data, identity, np.random.RandomState(1), batch_size=8,
             num_train=120, num_eval=60)
     reference = np.random.RandomState(1)
-    train = reference_beta_vae(data, 8, 120, reference)
-    evaluation = reference_beta_vae(data, 8, 60, reference)
+    train = dlib_beta_vae_points(data, identity, 8, 120, reference)
+    evaluation = dlib_beta_vae_points(data, identity, 8, 60, reference)
     assert scores == dict(zip(("train_accuracy", "eval_accuracy"),
                               beta_vae.beta_vae_accuracies(*train, *evaluation)))
     utils.clear_sampling_cache()

@@ -3,25 +3,9 @@
 import numpy as np
 
 from metrics_fixtures import (CountingRepresentation, IdentityData,
-                              NoisyIdentityData, RandomCodes, identity)
+                              NoisyIdentityData, RandomCodes, dlib_beta_vae_points,
+                              identity)
 from tfdisent.metrics import beta_vae
-
-
-def dlib_points(data, representation, batch_size, num_points, random_state):
-    """disentanglement_lib's per-point loop."""
-    features, labels = [], []
-    for _ in range(num_points):
-        index = random_state.randint(data.num_factors)
-        factors1 = data.sample_factors(batch_size, random_state)
-        factors2 = data.sample_factors(batch_size, random_state)
-        factors2[:, index] = factors1[:, index]
-        codes1 = representation(
-                data.sample_observations_from_factors(factors1, random_state))
-        codes2 = representation(
-                data.sample_observations_from_factors(factors2, random_state))
-        features.append(np.mean(np.abs(codes1 - codes2), axis=0))
-        labels.append(index)
-    return np.array(features), np.array(labels)
 
 
 def test_points_follow_dlib_draw_order_with_batched_calls():
@@ -30,7 +14,7 @@ def test_points_follow_dlib_draw_order_with_batched_calls():
     rs_ours, rs_dlib = np.random.RandomState(9), np.random.RandomState(9)
     features, labels = beta_vae.sample_beta_vae_points(
             data, representation, rs_ours, 32, 50)
-    ref_features, ref_labels = dlib_points(data, identity, 32, 50, rs_dlib)
+    ref_features, ref_labels = dlib_beta_vae_points(data, identity, 32, 50, rs_dlib)
     np.testing.assert_array_equal(labels, ref_labels)
     np.testing.assert_allclose(features, ref_features, rtol=1e-12)
     assert rs_ours.randint(1 << 30) == rs_dlib.randint(1 << 30)

@@ -73,8 +73,8 @@ class CountingRepresentation:
 def dlib_beta_vae_points(data, representation, batch_size, num_points, random_state):
     """disentanglement_lib's per-point loop of the BetaVAE score
     (beta_vae.py `_generate_training_batch` / `_generate_training_sample`)."""
-    features, labels = [], []
-    for _ in range(num_points):
+    points, labels = None, []
+    for i in range(num_points):
         index = random_state.randint(data.num_factors)
         factors1 = data.sample_factors(batch_size, random_state)
         factors2 = data.sample_factors(batch_size, random_state)
@@ -83,6 +83,9 @@ def dlib_beta_vae_points(data, representation, batch_size, num_points, random_st
                 data.sample_observations_from_factors(factors1, random_state))
         codes2 = representation(
                 data.sample_observations_from_factors(factors2, random_state))
-        features.append(np.mean(np.abs(codes1 - codes2), axis=0))
+        feature_vector = np.mean(np.abs(codes1 - codes2), axis=0)
+        if points is None:
+            points = np.zeros((num_points, feature_vector.shape[0]))  # float64
+        points[i, :] = feature_vector
         labels.append(index)
-    return np.array(features), np.array(labels)
+    return points, np.array(labels)

@@ -21,6 +21,21 @@ def test_points_follow_dlib_draw_order_with_batched_calls():
     assert representation.calls == 4  # 100 batches of 32 in 4 calls
 
 
+def test_float32_codes_give_float64_points_as_in_dlib():
+    """dlib's points array is float64, so its logistic regression fits in
+    float64 even on float32 codes; ours must fit the same array."""
+    def float32_codes(observations):
+        return np.asarray(observations, np.float32) * np.float32(1.7)
+
+    data = NoisyIdentityData((3, 4, 5))
+    features, _ = beta_vae.sample_beta_vae_points(
+            data, float32_codes, np.random.RandomState(2), 16, 20)
+    ref_features, _ = dlib_beta_vae_points(data, float32_codes, 16, 20,
+                                           np.random.RandomState(2))
+    assert features.dtype == ref_features.dtype == np.float64
+    np.testing.assert_array_equal(features, ref_features)
+
+
 def test_fixed_factor_has_zero_feature():
     features, labels = beta_vae.sample_beta_vae_points(
             IdentityData(), identity, np.random.RandomState(0), 16, 30)

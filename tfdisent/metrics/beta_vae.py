@@ -35,6 +35,11 @@ def sample_beta_vae_points(ground_truth_data, representation_function,
     codes = np.stack(codes)  # [P, 2B, K]
     features = np.mean(np.abs(codes[:, :batch_size] - codes[:, batch_size:]),
                        axis=1)
+    # disentanglement_lib stores the points in a float64 array (np.zeros), so
+    # its logistic regression fits in float64 whatever the codes' dtype: on
+    # float32 codes a float32 fit ends elsewhere (0.4788 against 0.4830 eval
+    # accuracy on an untrained conv encoder at all.gin's sizes).
+    features = features.astype(np.float64)
     return features, np.array(labels, dtype=np.int64)
 
 

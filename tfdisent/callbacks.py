@@ -86,6 +86,7 @@ class PeriodicCheckpoint(StepCallback):
         super().__init__(driver)
         self.manager, self.every, self.halt = manager, every, halt
         self.saved_step = None
+        self._all_finite = None  # one graph call over the trainable variables
 
     def save(self):
         self.halt.check()
@@ -97,9 +98,11 @@ class PeriodicCheckpoint(StepCallback):
             self.saved_step = step
 
     def _weights_finite(self, step):
-        finite = tf.reduce_all([tf.reduce_all(tf.math.is_finite(v))
-                                for v in self.model.trainable_variables])
-        if bool(finite):
+        if self._all_finite is None:
+            variables = self.model.trainable_variables
+            self._all_finite = tf.function(lambda: tf.reduce_all(
+                [tf.reduce_all(tf.math.is_finite(v)) for v in variables]))
+        if bool(self._all_finite()):
             return True
         self.halt.fail("non-finite weights at step %d" % step)
         return False
@@ -143,6 +146,7 @@ class ProgressLogger(StepCallback):
         self.stream = stream
         self.live = stream is not None and stream.isatty()
         self.writer = summary_writer
+        self._write_scalars = None
         self.began = self.mark = self.first = None
         self.mark_step = source.start
 
@@ -172,11 +176,21 @@ class ProgressLogger(StepCallback):
             else "%.2f steps/s" % interval
         self.write(progress_line(self.step, total, values, speed, now - self.began, eta))
         if self.writer is not None:
-            with self.writer.as_default(step=self.step):
-                for name, value in values.items():
-                    tf.summary.scalar("train/" + name, value)
+            self._scalar_writer(tuple(values))(tf.constant(self.step, tf.int64),
+                                               tf.constant(list(values.values()), tf.float32))
         self.mark, self.mark_step = now, self.step
         self.first = self.first or (now, self.step)
+
+    def _scalar_writer(self, names):
+        """One graph call writing train/<name> for every name (traced once)."""
+        if self._write_scalars is None or self._write_scalars[0] != names:
+            @tf.function
+            def write(step, values):
+                with self.writer.as_default(step=step):
+                    for i, name in enumerate(names):
+                        tf.summary.scalar("train/" + name, values[i])
+            self._write_scalars = (names, write)
+        return self._write_scalars[1]
 
     def write(self, line):
         if self.stream is None:
@@ -236,11 +250,15 @@ class ImageLogger(StepCallback):
     def __init__(self, driver, summary_writer, images, every, halt):
         super().__init__(driver)
         self.writer, self.images, self.every, self.halt = summary_writer, images, every, halt
+        self._write = tf.function(self._write_at)
 
     def on_train_batch_end(self, batch, logs=None):
         if self.every and self.step % self.every == 0 and self.halt.check():
-            with self.writer.as_default(step=self.step):
-                self.write_images()
+            self._write(tf.constant(self.step, tf.int64))
+
+    def _write_at(self, step):
+        with self.writer.as_default(step=step):
+            self.write_images()
 
     def write_images(self):
         recon = self.model.reconstruct(self.images)

@@ -20,7 +20,7 @@ import numpy as np
 import tensorflow as tf
 
 from tfdisent import (callbacks, errors, export, gin_config, optimizers, preemption, results,
-                      run_lock, strategy as strategies, training_loop)
+                      run_lock, strategy as strategies, traced_checkpoint, training_loop)
 from tfdisent.data import pipelines, registry
 from tfdisent.data.ground_truth import StateSpace
 from tfdisent.models import vae as vae_lib
@@ -87,8 +87,11 @@ def dataset_size(data):
     return StateSpace(data.factors_num_values).num_states
 
 
-def checkpoint_for(model):
-    return tf.train.Checkpoint(model=model, **model.all_optimizers())
+def checkpoint_for(model, traced=False):
+    """The model and its optimizers; `traced`: writes as one traced graph
+    (for one device; see traced_checkpoint)."""
+    make = traced_checkpoint.TracedCheckpoint if traced else tf.train.Checkpoint
+    return make(model=model, **model.all_optimizers())
 
 
 def restore_newest(checkpoint, directory, complete=True, log=None):
@@ -151,7 +154,8 @@ def train(model_dir, overwrite=False, strategy_name="default", config_text="",
                         jit_compile=jit_compile, steps_per_execution=steps_per_execution)
             net.build_optimizers()
         checkpoint_dir = _worker_dir(model_dir, "checkpoints", chief)
-        manager = tf.train.CheckpointManager(checkpoint_for(net), checkpoint_dir,
+        traced = strategy is tf.distribute.get_strategy()  # the default: one device
+        manager = tf.train.CheckpointManager(checkpoint_for(net, traced), checkpoint_dir,
                                              max_to_keep=2)
         restore_newest(manager.checkpoint, checkpoint_dir)
         start = int(net.global_step.numpy())

@@ -5,7 +5,10 @@ Each call runs up to `steps_per_execution` steps and ends exactly at the next
 event step (a multiple of any `every` interval, or the last step), so logs,
 checkpoints and preemption land on the same steps at any
 `steps_per_execution`. The host keeps its own copy of the step (`step`), so
-callbacks never read the device to know where they are.
+callbacks never read the device to know where they are, and a call hands
+`fit` no tensors, so keras has nothing to convert (and wait for) per call;
+the last step's logs (`logs`) and the halt code wait on the device until a
+callback reads them.
 
 On the device, a halt code stops the run: the first step whose logs are not
 all finite sets NONFINITE and no later step runs (the weights and the global
@@ -55,11 +58,14 @@ class StepDriver:
         self.steps_per_execution = steps_per_execution
         self.intervals = tuple(i for i in intervals if i)
         self.step = start
-        self.logs = None
+        self.logs = None  # the last step's logs (tensors, read at events only)
+        self._carried = None  # variables carrying them from call to call
+        self._code = None
         self.preempt_requested = False  # set by a signal handler
         self._preempt_sent = False
         self._halt = tf.Variable(RUNNING, dtype=tf.int32, trainable=False)
         self._preempt = tf.Variable(False, trainable=False)
+        self._lengths = {}
         self._step_fn = tf.function(self._one_step, jit_compile=model.jit_compile)
         self._run = tf.function(self._run_steps)
 
@@ -73,18 +79,23 @@ class StepDriver:
 
     def __call__(self, iterator):
         length = call_length(self.step, self.total, self.steps_per_execution, self.intervals)
-        if self.logs is None:
-            self.logs = self._zero_logs(iterator)
+        if self._carried is None:
+            self._carried = self._log_variables(iterator)
         if self.preempt_requested and not self._preempt_sent:
             self._preempt.assign(True)
             self._preempt_sent = True
-        self.logs = self._run(iterator, tf.constant(length, tf.int32), self.logs)
+        self._code, self.logs = self._run(iterator, self._length(length))
         self.step += length
-        return self.logs
+        return {}
+
+    def _length(self, length):
+        if length not in self._lengths:
+            self._lengths[length] = tf.constant(length, tf.int32)
+        return self._lengths[length]
 
     def halt_code(self):
         """RUNNING, NONFINITE or PREEMPTED (a host synchronisation)."""
-        return int(self._halt.numpy())
+        return int(self._halt.numpy() if self._code is None else self._code)
 
     # -- on the device -----------------------------------------------------
     def _one_step(self, data):
@@ -92,14 +103,15 @@ class StepDriver:
         outputs = strategy.run(self.model.train_step, args=(data,))
         return tf.nest.map_structure(lambda v: _mean_over_replicas(v, strategy), outputs)
 
-    def _zero_logs(self, iterator):
-        """Zeros shaped like one step's logs (traces the step once, which
-        the loop then reuses)."""
+    def _log_variables(self, iterator):
+        """A zero variable per log, carrying the last logs from call to call
+        (traces the step once, which the loop then reuses)."""
         step = self._step_fn.get_concrete_function(iterator.element_spec)
-        return tf.nest.map_structure(lambda t: tf.zeros(t.shape, t.dtype),
-                                     step.structured_outputs)
+        return {name: tf.Variable(tf.zeros(t.shape, t.dtype), trainable=False)
+                for name, t in step.structured_outputs.items()}
 
-    def _run_steps(self, iterator, length, logs):
+    def _run_steps(self, iterator, length):
+        logs = {name: v.read_value() for name, v in self._carried.items()}
         code = self._halt.read_value()
         code = tf.where((code == RUNNING) & _any_worker(self._preempt.read_value(),
                                                        self.model.distribute_strategy),
@@ -116,7 +128,9 @@ class StepDriver:
 
         _, code, logs = tf.while_loop(keep_going, one_step, (0, code, logs))
         self._halt.assign(code)
-        return logs
+        for name, value in logs.items():
+            self._carried[name].assign(value)
+        return code, logs
 
 
 def _mean_over_replicas(value, strategy):

@@ -16,6 +16,9 @@ warmup steps; the difference is the steps' share (tracing, building and the
 final checkpoint cancel). The wall clock is train's own (the fit loop);
 --clock=process times the whole call (the SavedModel export cancels too).
 
+With --dataset=shapes3d the procedural renderer's view cache (shared by
+every instance in the process) is filled before timing.
+
 --tiny: --end_to_end with a few-thousand-parameter VAE on 8x8 xy_square
 images, where the per-step overhead dominates as it does on a GPU.
 
@@ -159,6 +162,8 @@ def end_to_end_benchmark(tiny, dataset, batch_size, steps, warmup, rounds, jit_c
         options, nets = {}, dlib_nets
     bindings.append("dataset.name = %r" % dataset)
     data = registry.get(dataset, **options)
+    if hasattr(data, "precompute"):  # shapes3d: ray cast its views once per process
+        data.precompute()
     images = binary_images(batch_size, data.observation_shape)
     timers = {"reference": reference_timer(nets, images, jit_compile),
               "fit": library_timer(nets, repeated(images), jit_compile, steps_per_execution),

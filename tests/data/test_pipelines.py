@@ -127,3 +127,25 @@ def test_bad_arguments_raise(sprites):
         pipelines.image_batches(sprites, 8, seed=-1)
     with pytest.raises(ValueError, match="factor -1"):
         pipelines.fixed_factors_batches(sprites, [-1], 8, seed=0)
+
+
+def test_reseeded_random_state_is_the_seeded_stream():
+    """The pipeline's reused per-thread RandomState gives exactly the stream
+    of a freshly built one, also after a draw that leaves a cached Gaussian."""
+    from tfdisent.data.sampling import reseeded_random_state, seeded_random_state
+    for stream in [(0, 0, 0, 1), (3, 1, 2, 7), (3, 1, 2, 8)]:
+        reused = reseeded_random_state(*stream)
+        fresh = seeded_random_state(*stream)
+        np.testing.assert_array_equal(reused.normal(size=3), fresh.normal(size=3))
+        np.testing.assert_array_equal(reused.randint(1000, size=5), fresh.randint(1000, size=5))
+    with pytest.raises(ValueError, match="must be >= 0"):
+        reseeded_random_state(1, -1)
+
+
+def test_batch_t_is_rendered_from_its_own_seeded_state():
+    noisy = datasets.get("noisy_sprites")  # rendering draws noise from the state
+    for step, images in enumerate(take(pipelines.image_batches(noisy, 4, seed=3), 3)):
+        state = pipelines.seeded_random_state(3, 0, 0, step)
+        factors = noisy.sample_factors(4, state)
+        expected = noisy.observations_from_factors_uint8(factors, state) / 255.0
+        np.testing.assert_allclose(images, expected, rtol=1e-6)

@@ -96,3 +96,13 @@ def test_every_factor_change_is_visible(shapes3d):
 def test_bad_factors_raise(shapes3d):
     with pytest.raises(ValueError, match="out of range"):
         render(shapes3d, [[0, 0, 0, 8, 0, 0]])
+
+
+def test_a_new_instance_reuses_the_views_cast_in_this_process(shapes3d, monkeypatch):
+    rows = [[0, 1, 2, 3, 1, 4], [5, 5, 5, 7, 3, 14]]
+    images = render(shapes3d, rows)
+
+    def no_casting(*args):
+        raise AssertionError("ray cast again")
+    monkeypatch.setattr(S3, "_View", no_casting)
+    np.testing.assert_array_equal(render(datasets.get("shapes3d"), rows), images)

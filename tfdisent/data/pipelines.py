@@ -16,7 +16,8 @@ import tensorflow as tf
 
 from tfdisent.data.sampling import (  # pylint: disable=unused-import
         check_anchor, check_factor, fixed_factors, observations_in_batches,
-        one_factor_varying_factors, seeded_random_state, single_factor_sweep)
+        one_factor_varying_factors, reseeded_random_state, seeded_random_state,
+        single_factor_sweep)
 
 # Stream tags keep the kinds of pipeline on independent random streams.
 _IID, _ONE_FACTOR_VARYING, _FIXED_FACTORS, _ANCHOR = range(4)
@@ -83,7 +84,7 @@ def _batches(data, factors_for, kind, batch_size, seed, start_step, with_factors
     scale = 1.0 / float(data.uint8_scale)
 
     def render(step):
-        random_state = seeded_random_state(seed, kind, pipeline_id, step)
+        random_state = reseeded_random_state(seed, kind, pipeline_id, step)
         factors = factors_for(random_state, batch_size)
         images = data.observations_from_factors_uint8(factors, random_state)
         return factors.astype(np.int64), np.asarray(images, dtype=np.uint8)

@@ -4,6 +4,8 @@ These draw the factor rows that the tf.data pipelines render, and are what
 metrics use when they sample without tf.data.
 """
 
+import threading
+
 import numpy as np
 
 
@@ -22,10 +24,29 @@ def checked_factors(factors, factors_num_values):
 
 def seeded_random_state(seed, *stream):
     """A RandomState determined by a seed and a stream position (ints >= 0)."""
+    return np.random.RandomState(_stream_words(seed, stream))
+
+
+def reseeded_random_state(seed, *stream):
+    """What `seeded_random_state(seed, *stream)` returns, as this thread's one
+    RandomState reseeded in place (about 10x cheaper than building one, which
+    matters at thousands of batches a second). It is valid until this
+    thread's next call: draw from it and drop it."""
+    state = getattr(_per_thread, "random_state", None)
+    if state is None:
+        state = _per_thread.random_state = np.random.RandomState()
+    state.seed(_stream_words(seed, stream))
+    return state
+
+
+_per_thread = threading.local()
+
+
+def _stream_words(seed, stream):
     entropy = [int(seed)] + [int(s) for s in stream]
     if min(entropy) < 0:
         raise ValueError("seeds and stream positions must be >= 0, got %s" % entropy)
-    return np.random.RandomState(np.random.SeedSequence(entropy).generate_state(4))
+    return np.random.SeedSequence(entropy).generate_state(4)
 
 
 def check_factor(data, factor):

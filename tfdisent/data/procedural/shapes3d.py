@@ -217,11 +217,12 @@ class Shapes3D(GroundTruthData):
     name = "shapes3d"
     uint8_scale = 255.0
 
-    def __init__(self):
-        sizes = (len(AZIMUTHS_DEGREES), len(SHAPE_NAMES), len(SCALES))
-        self._weights = np.zeros(sizes + (IMAGE_SIZE * IMAGE_SIZE, NUM_MATERIALS), np.float32)
-        self._ready = np.zeros(sizes, dtype=bool)
-        self._lock = threading.Lock()
+    # The ray-cast views are the same for every instance: one cache per
+    # process (16 MB when full), so a second run in a process casts nothing.
+    _sizes = (len(AZIMUTHS_DEGREES), len(SHAPE_NAMES), len(SCALES))
+    _weights = np.zeros(_sizes + (IMAGE_SIZE * IMAGE_SIZE, NUM_MATERIALS), np.float32)
+    _ready = np.zeros(_sizes, dtype=bool)
+    _lock = threading.Lock()
 
     @property
     def factors_num_values(self):

@@ -175,3 +175,36 @@ def test_mfvm_is_unchanged_by_drawing_ahead():
                                    active, k)
     assert ahead["mfvm_2"] == mfvm.mfvm_score(*votes[2])
     assert ahead["mfvm_3"] == mfvm.mfvm_score(*votes[3])
+
+
+class NoisyCodes:
+    """Codes with noise from the representation's own RandomState (as a
+    sampled representation): equal to the sequential codes only if the calls
+    come one at a time, in order. Fails if two calls overlap."""
+
+    def __init__(self):
+        self.random_state = np.random.RandomState(4)
+        self.inside = False
+        self.order = []
+
+    def __call__(self, observations):
+        assert not self.inside, "two encoder calls at once"
+        self.inside = True
+        try:
+            self.order.append(float(np.asarray(observations).sum()))
+            return identity(observations) + self.random_state.normal(
+                    size=(len(observations), len(observations[0])))
+        finally:
+            self.inside = False
+
+
+@pytest.mark.parametrize("make_data", [lambda: CountingData(), lambda: RarelyNoisy()])
+def test_encoding_in_a_thread_keeps_the_calls_in_order(make_data):
+    threaded, sequential = NoisyCodes(), NoisyCodes()
+    features, labels = beta_vae.sample_beta_vae_points(
+            make_data(), threaded, np.random.RandomState(3), 16, 300)
+    ref_features, ref_labels = dlib_beta_vae_points(
+            make_data(), sequential, 16, 300, np.random.RandomState(3))
+    np.testing.assert_array_equal(labels, ref_labels)
+    assert len(threaded.order) < len(sequential.order)  # chunks, not draws
+    np.testing.assert_allclose(features, ref_features, rtol=1e-12)

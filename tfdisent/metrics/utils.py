@@ -8,6 +8,7 @@ transpose (``[K, N]``, ``[F, N]``); only the layout differs.
 """
 
 import collections
+import concurrent.futures
 import contextlib
 import hashlib
 import os
@@ -106,7 +107,8 @@ def encode_draws(render, representation_function, random_state, draw,
     factors), drawing ahead would change the draws: the state is rolled back
     and the rest is rendered block by block in the sequential order (still
     encoded in large calls). The random stream and the codes are the
-    sequential ones either way.
+    sequential ones either way. Chunk k is encoded in a background thread
+    while chunk k + 1 is drawn and rendered (one call at a time, in order).
 
     Returns:
       labels (list) and codes (list of [rows of the draw, K]) per draw.
@@ -116,15 +118,23 @@ def encode_draws(render, representation_function, random_state, draw,
                          // max(1, images_per_draw)))
     labels, codes = [], []
     ahead = True
-    for start in range(0, num_draws, per_chunk):
-        indices = range(start, min(num_draws, start + per_chunk))
-        chunk = ahead and _draw_ahead(render, draw, indices, random_state)
-        ahead = chunk is not None
-        chunk_labels, blocks, observations = chunk or _draw_in_order(
-                render, draw, indices, random_state)
-        sizes = np.cumsum([sum(len(b) for b in bs) for bs in blocks])[:-1]
-        labels.extend(chunk_labels)
-        codes.extend(np.split(encode(observations, representation_function), sizes))
+    # One encoder thread: chunk k is encoded while chunk k + 1 is drawn and
+    # rendered here; the calls still come one at a time, in order.
+    with concurrent.futures.ThreadPoolExecutor(1) as encoder:
+        pending = None
+        for start in range(0, num_draws, per_chunk):
+            indices = range(start, min(num_draws, start + per_chunk))
+            chunk = ahead and _draw_ahead(render, draw, indices, random_state)
+            ahead = chunk is not None
+            chunk_labels, blocks, observations = chunk or _draw_in_order(
+                    render, draw, indices, random_state)
+            sizes = np.cumsum([sum(len(b) for b in bs) for bs in blocks])[:-1]
+            labels.extend(chunk_labels)
+            if pending is not None:
+                codes.extend(np.split(pending[0].result(), pending[1]))
+            pending = (encoder.submit(encode, observations, representation_function), sizes)
+        if pending is not None:
+            codes.extend(np.split(pending[0].result(), pending[1]))
     return labels, codes
 
 

@@ -118,3 +118,31 @@ def test_logs_checkpoints_preemption_and_resume_land_on_the_same_steps(
     assert int(model.optimizer.iterations.numpy()) == 23
     for got, want in zip(weights, final_weights(uninterrupted)[1]):
         np.testing.assert_allclose(got, want, rtol=1e-4, atol=1e-5)
+
+
+def test_fit_gets_no_tensors_and_the_device_is_read_at_event_steps_only(tmp_path, monkeypatch):
+    returned, reads = [], []
+    call, halt_code = training_loop.StepDriver.__call__, training_loop.StepDriver.halt_code
+
+    def counting_call(self, iterator):
+        returned.append(call(self, iterator))
+        return returned[-1]
+
+    def counting_halt_code(self):
+        reads.append(self.step)
+        return halt_code(self)
+    monkeypatch.setattr(training_loop.StepDriver, "__call__", counting_call)
+    monkeypatch.setattr(training_loop.StepDriver, "halt_code", counting_halt_code)
+    run(tmp_path / "m", *LOOP, "model.steps_per_execution = 4", "model.image_every = 10")
+    # calls end at 4, 5, 9, 10, 14, 15, 19, 20, 23: keras converts nothing per call
+    assert len(returned) == 9 and all(logs == {} for logs in returned)
+    assert reads == [5, 10, 15, 20, 23]  # once per event step
+    assert logged_steps(tmp_path / "m") == [5, 10, 15, 20, 23]
+    images = {}
+    for name in os.listdir(os.path.join(str(tmp_path / "m"), "logs")):
+        for event in tf.compat.v1.train.summary_iterator(
+                os.path.join(str(tmp_path / "m"), "logs", name)):
+            for value in event.summary.value:
+                if value.tag in ("reconstructions", "traversals"):
+                    images.setdefault(value.tag, []).append(event.step)
+    assert images == {"reconstructions": [10, 20], "traversals": [10, 20]}

@@ -14,8 +14,9 @@ import tensorflow as tf
 class TracedCheckpoint(tf.train.Checkpoint):
     """`tf.train.Checkpoint(**objects)` with traced writes (what
     `CheckpointManager.save` and `write` call) while every variable it saves
-    lives on one device, where the files are laid out as an eager write lays
-    them out; eager writes otherwise."""
+    lives on one host (one task: its CPU and its GPUs), traced on that
+    host's CPU so that the files are laid out as an eager write lays them
+    out (one shard per host); eager writes otherwise."""
 
     def __init__(self, **objects):
         super().__init__(**objects)
@@ -28,8 +29,8 @@ class TracedCheckpoint(tf.train.Checkpoint):
         variables = self._variables()
         key = tuple(id(v) for v in variables)
         if self._traced is None or self._traced[0] != key:
-            devices = {_device(v) for v in variables}
-            device = devices.pop() if len(devices) == 1 else None
+            hosts = {_host(_device(v)) for v in variables}
+            device = hosts.pop() if len(hosts) == 1 else None
             self._traced = (key, device, tf.function(self._save) if device else None)
         _, device, save = self._traced
         if save is None:
@@ -52,3 +53,9 @@ class TracedCheckpoint(tf.train.Checkpoint):
 def _device(variable):
     """A tf.Variable's device; a keras Variable's is its backing tf.Variable's."""
     return variable.device if hasattr(variable, "device") else variable.value.device
+
+
+def _host(device):
+    """The CPU of the task a device belongs to (what checkpoint shards go by)."""
+    return tf.DeviceSpec.from_string(device).replace(
+        device_type="CPU", device_index=0).to_string()

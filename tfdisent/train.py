@@ -89,7 +89,7 @@ def dataset_size(data):
 
 def checkpoint_for(model, traced=False):
     """The model and its optimizers; `traced`: writes as one traced graph
-    (for one device; see traced_checkpoint)."""
+    (for the default strategy; see traced_checkpoint)."""
     make = traced_checkpoint.TracedCheckpoint if traced else tf.train.Checkpoint
     return make(model=model, **model.all_optimizers())
 
@@ -154,7 +154,7 @@ def train(model_dir, overwrite=False, strategy_name="default", config_text="",
                         jit_compile=jit_compile, steps_per_execution=steps_per_execution)
             net.build_optimizers()
         checkpoint_dir = _worker_dir(model_dir, "checkpoints", chief)
-        traced = strategy is tf.distribute.get_strategy()  # the default: one device
+        traced = strategy is tf.distribute.get_strategy()  # the default strategy: no replicas
         manager = tf.train.CheckpointManager(checkpoint_for(net, traced), checkpoint_dir,
                                              max_to_keep=2)
         restore_newest(manager.checkpoint, checkpoint_dir)

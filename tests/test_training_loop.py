@@ -146,3 +146,13 @@ def test_fit_gets_no_tensors_and_the_device_is_read_at_event_steps_only(tmp_path
                 if value.tag in ("reconstructions", "traversals"):
                     images.setdefault(value.tag, []).append(event.step)
     assert images == {"reconstructions": [10, 20], "traversals": [10, 20]}
+
+
+def test_the_checkpoint_weights_check_sees_a_nan_in_one_traced_call():
+    import keras
+    model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(2)])
+    traces = callbacks._all_finite.experimental_get_tracing_count()
+    assert bool(callbacks._all_finite(model.trainable_variables))
+    model.trainable_variables[0].assign(np.full((3, 2), np.nan, np.float32))
+    assert not bool(callbacks._all_finite(model.trainable_variables))
+    assert callbacks._all_finite.experimental_get_tracing_count() - traces <= 1

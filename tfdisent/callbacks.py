@@ -69,6 +69,12 @@ class HaltCheck(StepCallback):
         self.model.stop_training = True
 
 
+@tf.function
+def _all_finite(variables):
+    """One graph call: every value of every variable is finite."""
+    return tf.reduce_all([tf.reduce_all(tf.math.is_finite(v)) for v in variables])
+
+
 def _first_non_finite(logs):
     """"term = value" of the first non-finite term (the total "loss" last,
     since any bad term makes it non-finite)."""
@@ -86,7 +92,6 @@ class PeriodicCheckpoint(StepCallback):
         super().__init__(driver)
         self.manager, self.every, self.halt = manager, every, halt
         self.saved_step = None
-        self._all_finite = None  # one graph call over the trainable variables
 
     def save(self):
         self.halt.check()
@@ -98,11 +103,7 @@ class PeriodicCheckpoint(StepCallback):
             self.saved_step = step
 
     def _weights_finite(self, step):
-        if self._all_finite is None:
-            variables = self.model.trainable_variables
-            self._all_finite = tf.function(lambda: tf.reduce_all(
-                [tf.reduce_all(tf.math.is_finite(v)) for v in variables]))
-        if bool(self._all_finite()):
+        if bool(_all_finite(self.model.trainable_variables)):
             return True
         self.halt.fail("non-finite weights at step %d" % step)
         return False

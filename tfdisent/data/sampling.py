@@ -27,6 +27,9 @@ def seeded_random_state(seed, *stream):
     return np.random.RandomState(_stream_words(seed, stream))
 
 
+_per_thread = threading.local()  # each thread's reseeded RandomState
+
+
 def reseeded_random_state(seed, *stream):
     """What `seeded_random_state(seed, *stream)` returns, as this thread's one
     RandomState reseeded in place (about 10x cheaper than building one, which
@@ -37,9 +40,6 @@ def reseeded_random_state(seed, *stream):
         state = _per_thread.random_state = np.random.RandomState()
     state.seed(_stream_words(seed, stream))
     return state
-
-
-_per_thread = threading.local()
 
 
 def _stream_words(seed, stream):

@@ -125,6 +125,7 @@ def conv_model(directory):
     def representation(observations):
         return encoder(observations) / std
 
+    representation.deterministic = True  # the metrics may reuse codes
     return data, representation
 
 
@@ -134,6 +135,7 @@ class Counting:
     def __init__(self, function):
         self.function = function
         self.observations = 0
+        self.deterministic = getattr(function, "deterministic", False)
 
     def __call__(self, observations):
         self.observations += len(observations)

@@ -215,6 +215,9 @@ def test_representation_choices(saved_models):
             codes, data.sample(130, np.random.RandomState(0))[0], atol=1e-5)
 
     sampled = SavedModelRepresentation(path, "sampled", random_seed=4)
+    # Only the sampled codes vary from call to call (no code reuse for them).
+    assert SavedModelRepresentation(path, "mean").deterministic
+    assert not sampled.deterministic
     first = sampled(images)
     noise = (first - codes) / np.exp(-1.0)  # logvar = -2
     assert abs(noise.std() - 1.0) < 0.15 and abs(noise.mean()) < 0.15

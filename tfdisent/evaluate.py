@@ -35,7 +35,7 @@ from absl import logging
 
 from tfdisent import errors, gin_config, results
 from tfdisent.data import registry
-from tfdisent.metrics import api, saved_codes, utils
+from tfdisent.metrics import api, code_memo, saved_codes, utils
 from tfdisent.representation import SavedModelRepresentation
 
 # gin name (disentanglement_lib's where it has one) -> sampler.
@@ -57,7 +57,8 @@ _metric_functions = {}
 @gin.configurable("evaluation")
 def evaluation_settings(evaluation_fn=gin.REQUIRED, random_seed=0, name="",
                         representation="representation", batch_size=64,
-                        codes=None, factor_bins=None, num_workers=None):
+                        codes=None, factor_bins=None, num_workers=None,
+                        reuse_codes=True):
     """The `evaluation.*` gin bindings.
 
     Args:
@@ -74,11 +75,16 @@ def evaluation_settings(evaluation_fn=gin.REQUIRED, random_seed=0, name="",
         (tfdisent.metrics.api.factor_classes).
       num_workers: processes for the metrics' per-factor fits; None: every
         core, or $TFDISENT_NUM_WORKERS (the scores do not depend on it).
+      reuse_codes: a factor vector the sampled metrics draw again keeps the
+        code it got the first time (tfdisent.metrics.code_memo; the same
+        codes, so the same scores, for a representation that codes each
+        image on its own).
     """
     del name  # recorded in the operative config only
     return dict(evaluation_fn=evaluation_fn, random_seed=random_seed,
                 representation=representation, batch_size=batch_size,
-                codes=codes, factor_bins=factor_bins, num_workers=num_workers)
+                codes=codes, factor_bins=factor_bins, num_workers=num_workers,
+                reuse_codes=reuse_codes)
 
 
 @gin.configurable("discretizer")
@@ -306,6 +312,7 @@ def evaluate_with_gin(output_dir, model_dir=None, saved_model=None,
         settings = evaluation_settings()
         codes, factor_bins = settings.pop("codes"), settings.pop("factor_bins")
         workers = utils.num_workers(settings.pop("num_workers"))
+        reuse = code_memo.reusing_codes(settings.pop("reuse_codes"))
         if codes is not None:
             if model_dir is not None or saved_model is not None:
                 raise ValueError("--codes scores saved codes; give it without "
@@ -316,7 +323,7 @@ def evaluate_with_gin(output_dir, model_dir=None, saved_model=None,
         check_output_dir(output_dir, overwrite, protected=(model_dir, saved_model))
         metrics = _gin_metrics(settings.pop("evaluation_fn"))
         dataset = _gin_dataset(model_dir, saved_model)
-        with workers:
+        with workers, reuse:
             return evaluate(output_dir, metrics, model_dir=model_dir,
                             saved_model=saved_model, dataset=dataset,
                             overwrite=overwrite, **settings)

@@ -52,6 +52,11 @@ class SavedModelRepresentation:
                    for i in range(0, len(images), self.batch_size)]
         return np.concatenate(batches)
 
+    @property
+    def deterministic(self):
+        """True unless codes are sampled: an observation always gets one code."""
+        return self.kind != "sampled"
+
     def reset_noise(self, random_seed):
         """Restarts the noise of the sampled representation from a seed."""
         self._random_state = np.random.RandomState(random_seed)

@@ -51,6 +51,11 @@ class GroundTruthData:
         images = self.observations_from_factors_uint8(np.asarray(factors), random_state)
         return to_float(images, self.uint8_scale)
 
+    # True if an observation is a function of its factor vector (no noise,
+    # no hidden factors, nothing drawn from the random state): the sampled
+    # metrics may then reuse the code of a factor vector drawn again.
+    observations_determined_by_factors = False
+
     # Divisor that maps the stored uint8 values to [0, 1]: 255 for photographs,
     # 1 for binary sprite masks stored as {0, 1}.
     uint8_scale = 255.0

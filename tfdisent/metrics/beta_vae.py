@@ -9,7 +9,7 @@ the training points and on fresh evaluation points.
 import numpy as np
 from sklearn import linear_model
 
-from tfdisent.metrics import utils
+from tfdisent.metrics import code_memo, utils
 
 
 def _pair_draw(ground_truth_data, batch_size):
@@ -31,7 +31,8 @@ def sample_beta_vae_points(ground_truth_data, representation_function,
             ground_truth_data.sample_observations_from_factors,
             representation_function, random_state,
             _pair_draw(ground_truth_data, batch_size), num_points,
-            2 * batch_size)
+            2 * batch_size,
+            memo=code_memo.memo_for(ground_truth_data, representation_function))
     codes = np.stack(codes)  # [P, 2B, K]
     features = np.mean(np.abs(codes[:, :batch_size] - codes[:, batch_size:]),
                        axis=1)

@@ -10,7 +10,7 @@ on the training votes and on fresh evaluation votes.
 
 import numpy as np
 
-from tfdisent.metrics import utils
+from tfdisent.metrics import code_memo, utils
 
 
 def estimate_code_variances(ground_truth_data, representation_function,
@@ -88,7 +88,8 @@ def sample_fixed_factor_votes(ground_truth_data, representation_function,
             ground_truth_data.sample_observations_from_factors,
             representation_function, random_state,
             _fixed_factor_draw(ground_truth_data, batch_size, num_fixed),
-            num_points, batch_size)
+            num_points, batch_size,
+            memo=code_memo.memo_for(ground_truth_data, representation_function))
     dims = lowest_variance_codes(np.stack(codes), global_variances, active,
                                  num_fixed)
     return np.sort(np.stack(fixed), axis=1), dims

@@ -21,6 +21,7 @@ import threadpoolctl
 from sklearn import ensemble, exceptions, linear_model, model_selection
 
 from tfdisent.data.ground_truth import GroundTruthData
+from tfdisent.metrics import code_memo
 
 DEFAULT_NUM_BINS = 20
 # Observations rendered and passed to the representation function per call
@@ -87,8 +88,34 @@ def _draw_in_order(render, draw, indices, random_state):
     return labels, blocks, np.concatenate(observations)
 
 
+def _draw_reusing(render, draw, indices, random_state, memo):
+    """Draws `indices`, then renders only the factor vectors `memo` has no
+    code for (each once, `RENDER_ROWS` rows per call).
+
+    Returns (labels, blocks per draw, observations to encode or None if
+    every code is known, the chunk's `code_memo.ReusedChunk`). Rendering
+    must not consume `random_state`.
+    """
+    labels, blocks = zip(*(draw(i, random_state) for i in indices))
+    drawn = random_state.get_state()
+    chunk, to_render = memo.split(np.concatenate([b for bs in blocks for b in bs]))
+    observations = [render(to_render[i:i + RENDER_ROWS], random_state)
+                    for i in range(0, len(to_render), RENDER_ROWS)]
+    if not _same_state(drawn, random_state.get_state()):
+        raise RuntimeError("the dataset declares observations_determined_by_factors "
+                           "but its rendering consumed the random state")
+    return (list(labels), list(blocks),
+            np.concatenate(observations) if observations else None, chunk)
+
+
+def _chunk_codes(encoded, sizes, chunk):
+    """Per-draw codes of a chunk from its encoding call's result."""
+    new_codes = encoded.result() if encoded is not None else None
+    return np.split(new_codes if chunk is None else chunk.codes(new_codes), sizes)
+
+
 def encode_draws(render, representation_function, random_state, draw,
-                 num_draws, images_per_draw, images_per_call=None):
+                 num_draws, images_per_draw, images_per_call=None, memo=None):
     """Labels and codes of `num_draws` draws, exactly as if each draw's blocks
     were rendered and encoded right after it was drawn.
 
@@ -101,6 +128,10 @@ def encode_draws(render, representation_function, random_state, draw,
       images_per_draw: rows per draw (sizes the chunks).
       images_per_call: a chunk is the fewest draws with at least this many
         rows (default `IMAGES_PER_CALL`); its rows are encoded in one call.
+      memo: a `code_memo.FactorCodeMemo` when the blocks are factor rows of a
+        dataset whose observations they determine, under a deterministic
+        representation (`code_memo.memo_for`): factor vectors encoded before
+        are looked up instead of rendered and encoded again.
 
     A chunk of draws is made ahead, its blocks rendered together
     (`RENDER_ROWS` rows per call) and encoded in one call. If the rendering consumes `random_state` (noise, colours, hidden
@@ -124,17 +155,24 @@ def encode_draws(render, representation_function, random_state, draw,
         pending = None
         for start in range(0, num_draws, per_chunk):
             indices = range(start, min(num_draws, start + per_chunk))
-            chunk = ahead and _draw_ahead(render, draw, indices, random_state)
-            ahead = chunk is not None
-            chunk_labels, blocks, observations = chunk or _draw_in_order(
-                    render, draw, indices, random_state)
+            reused = None
+            if memo is not None:
+                chunk_labels, blocks, observations, reused = _draw_reusing(
+                        render, draw, indices, random_state, memo)
+            else:
+                chunk = ahead and _draw_ahead(render, draw, indices, random_state)
+                ahead = chunk is not None
+                chunk_labels, blocks, observations = chunk or _draw_in_order(
+                        render, draw, indices, random_state)
             sizes = np.cumsum([sum(len(b) for b in bs) for bs in blocks])[:-1]
             labels.extend(chunk_labels)
             if pending is not None:
-                codes.extend(np.split(pending[0].result(), pending[1]))
-            pending = (encoder.submit(encode, observations, representation_function), sizes)
+                codes.extend(_chunk_codes(*pending))
+            encoded = (encoder.submit(encode, observations, representation_function)
+                       if observations is not None else None)
+            pending = (encoded, sizes, reused)
         if pending is not None:
-            codes.extend(np.split(pending[0].result(), pending[1]))
+            codes.extend(_chunk_codes(*pending))
     return labels, codes
 
 
@@ -170,8 +208,10 @@ def draw_factor_code(ground_truth_data, representation_function, num_points,
 
     render = (ground_truth_data.sample_observations_from_factors
               if renders_factors else _rendered)
+    memo = (code_memo.memo_for(ground_truth_data, representation_function)
+            if renders_factors else None)
     factors, codes = encode_draws(render, representation_function, random_state,
-                                  draw, num_batches, batch_size)
+                                  draw, num_batches, batch_size, memo=memo)
     return np.concatenate(codes), np.concatenate(factors)
 
 
@@ -234,8 +274,10 @@ def train_and_test_codes(ground_truth_data, representation_function, num_train,
     return train, test
 
 def clear_sampling_cache():
-    """Forgets every memoised sample of `generate_batch_factor_code`."""
+    """Forgets every memoised sample of `generate_batch_factor_code` and every
+    remembered code (`code_memo`)."""
     _sampling_cache.clear()
+    code_memo.clear()
 
 
 def check_codes_factors(codes, factors):

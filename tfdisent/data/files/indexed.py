@@ -39,6 +39,11 @@ class IndexedImages(GroundTruthData):
                              % (len(self._factor_names), len(self.latent_indices)))
 
     @property
+    def observations_determined_by_factors(self):
+        """Only without nuisance factors (they are drawn per observation)."""
+        return not self.nuisance_indices
+
+    @property
     def factors_num_values(self):
         return [int(self.state_space.factor_sizes[i]) for i in self.latent_indices]
 

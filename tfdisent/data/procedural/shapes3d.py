@@ -216,6 +216,7 @@ class Shapes3D(GroundTruthData):
 
     name = "shapes3d"
     uint8_scale = 255.0
+    observations_determined_by_factors = True
 
     # The ray-cast views are the same for every instance: one cache per
     # process (16 MB when full), so a second run in a process casts nothing.

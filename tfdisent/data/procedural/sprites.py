@@ -109,6 +109,7 @@ class Sprites(GroundTruthData):
 
     name = "sprites"
     uint8_scale = 1.0
+    observations_determined_by_factors = True
 
     @property
     def factors_num_values(self):

@@ -16,6 +16,7 @@ class XYSquare(GroundTruthData):
     """
 
     name = "xy_square"
+    observations_determined_by_factors = True
     uint8_scale = 1.0
 
     def __init__(self, num_positions=16, square_size=8, image_size=64):
@@ -63,6 +64,7 @@ class IdentityObservations(GroundTruthData):
     """
 
     name = "identity"
+    observations_determined_by_factors = True
     uint8_scale = 1.0
 
     def __init__(self, num_factors=10, num_values=10):

@@ -106,3 +106,35 @@ def test_a_new_instance_reuses_the_views_cast_in_this_process(shapes3d, monkeypa
         raise AssertionError("ray cast again")
     monkeypatch.setattr(S3, "_View", no_casting)
     np.testing.assert_array_equal(render(datasets.get("shapes3d"), rows), images)
+
+
+def blended_reference(weights, factors):
+    """Every pixel blended from its material weights [N, H*W, 3] and the
+    image's three hues: the renderer's arithmetic before single-material
+    pixels were kept per hue."""
+    colours = S3.HUE_RGB[factors[:, :3]]
+    images = sum(weights[:, :, m, None] * colours[:, None, m] for m in range(3))
+    images = np.minimum(images * 255.0 + 0.5, 255.0).astype(np.uint8)
+    return images.reshape((-1, 64, 64, 3))
+
+
+def test_kept_single_material_pixels_give_the_blended_bits(shapes3d):
+    factors = shapes3d.sample_factors(600, np.random.RandomState(2))
+    images = render(shapes3d, factors)
+    weights = S3.Shapes3D._weights[tuple(factors[:, [5, 4, 3]].T)]
+    np.testing.assert_array_equal(images, blended_reference(weights, factors))
+    # Most pixels come from the kept layers; the blended ones are the edges.
+    mixed = [len(S3.Shapes3D._mixed[tuple(c)]) for c in factors[:, [5, 4, 3]].tolist()]
+    assert 0 < np.mean(mixed) < 0.1 * 64 * 64
+
+
+def test_single_material_layers_split_pixels_by_what_they_see():
+    weights = np.array([[0.5, 0.0, 0.0], [0.0, 0.0, 1.0], [0.25, 0.5, 0.0]], np.float32)
+    layers, mixed = S3.single_material_layers(weights)
+    np.testing.assert_array_equal(mixed, [2])
+    assert layers.shape == (3, 10, 9)
+    red = S3.HUE_RGB[0]  # hue 0: (1, 0, 0)
+    np.testing.assert_array_equal(layers[S3.FLOOR, 0, :3], np.floor(0.5 * red * 255 + 0.5))
+    np.testing.assert_array_equal(layers[S3.FLOOR, 0, 3:], 0)
+    np.testing.assert_array_equal(layers[S3.OBJECT, 0, 3:6], [255, 0, 0])
+    assert not layers[S3.WALL].any() and not layers[:, :, 6:].any()

@@ -12,8 +12,11 @@ light, 2x2 supersampling. Images are 64x64x3 uint8.
 
 Geometry and shading do not depend on the hues, so each (orientation, shape,
 scale) is ray cast once, lazily, into per-pixel weights of the three materials
-(floor, wall, object; coverage times shading). A batch is then a gather of those
-weights and a weighted sum of its three colours.
+(floor, wall, object; coverage times shading); an image is their weighted sum
+of its three colours, rounded to uint8 (`blend`). Most pixels see one material
+only; their values depend on that material's hue alone and are kept per hue
+(`_View.layers`), so a batch is three uint8 gathers, and only the pixels that
+mix materials are blended per image (the same arithmetic, so the same bits).
 """
 
 import colorsys
@@ -181,6 +184,37 @@ def _capsule(origins, directions, scale):
 INTERSECT_SHAPE = (_cube, _cylinder, _ball, _capsule)
 
 
+def blend(weights, colours):
+    """uint8 [..., 3] pixels from material weights [..., 3 materials] and
+    colours [..., 3 materials, 3 channels] (float32)."""
+    pixels = sum(weights[..., m, None] * colours[..., m, :] for m in range(NUM_MATERIALS))
+    return np.minimum(pixels * 255.0 + 0.5, 255.0).astype(np.uint8)
+
+
+def single_material_layers(weights):
+    """The pixels of one view that see a single material, per material and hue.
+
+    Args:
+      weights: float32 [H*W, 3 materials] of one view.
+
+    Returns:
+      layers uint8 [3 materials, hues, H*W*3]: a pixel's `blend` value for
+        each hue of its material where it sees only that material, else 0;
+      mixed int [M]: the other pixels, to blend per image.
+    """
+    seen = weights > 0
+    single = seen.sum(axis=1) == 1
+    layers = np.zeros((NUM_MATERIALS, len(HUES), weights.size), np.uint8)
+    for hue, rgb in enumerate(HUE_RGB):
+        # Every material in this hue: a single-material pixel's weighted sum
+        # adds exact zeros for the others, so it is its value in any image.
+        values = blend(weights, np.broadcast_to(rgb, (NUM_MATERIALS, 3)))
+        for material in range(NUM_MATERIALS):
+            mask = (single & seen[:, material])[:, None]
+            layers[material, hue] = np.where(mask, values, 0).ravel()
+    return layers, np.flatnonzero(~single)
+
+
 def _lambert(normals):
     return AMBIENT + (1.0 - AMBIENT) * np.maximum(_dot(normals, LIGHT_DIRECTION), 0.0)
 
@@ -219,9 +253,13 @@ class Shapes3D(GroundTruthData):
     observations_determined_by_factors = True
 
     # The ray-cast views are the same for every instance: one cache per
-    # process (16 MB when full), so a second run in a process casts nothing.
+    # process (24 MB of weights and 177 MB of layers when full, allocated as
+    # views are cast), so a second run in a process casts nothing.
     _sizes = (len(AZIMUTHS_DEGREES), len(SHAPE_NAMES), len(SCALES))
     _weights = np.zeros(_sizes + (IMAGE_SIZE * IMAGE_SIZE, NUM_MATERIALS), np.float32)
+    _layers = np.zeros(_sizes + (NUM_MATERIALS, len(HUES), IMAGE_SIZE * IMAGE_SIZE * 3),
+                       np.uint8)
+    _mixed = {}  # (orientation, shape, scale) -> pixels that mix materials
     _ready = np.zeros(_sizes, dtype=bool)
     _lock = threading.Lock()
 
@@ -251,17 +289,26 @@ class Shapes3D(GroundTruthData):
             for orientation in np.unique(missing[:, 0]):
                 view = _View(AZIMUTHS_DEGREES[orientation])
                 for _, shape, scale in missing[missing[:, 0] == orientation]:
-                    if not self._ready[orientation, shape, scale]:
-                        self._weights[orientation, shape, scale] = view.material_weights(
-                                INTERSECT_SHAPE[shape], SCALES[scale])
-                        self._ready[orientation, shape, scale] = True
+                    combo = (orientation, shape, scale)
+                    if not self._ready[combo]:
+                        weights = view.material_weights(INTERSECT_SHAPE[shape], SCALES[scale])
+                        self._weights[combo] = weights
+                        self._layers[combo], self._mixed[combo] = single_material_layers(
+                                weights)
+                        self._ready[combo] = True
 
     def observations_from_factors_uint8(self, factors, random_state=None):
         factors = checked_factors(factors, self.factors_num_values)
         combos = factors[:, [5, 4, 3]]  # orientation, shape, scale
         self._ensure_ready(combos)
-        weights = self._weights[tuple(combos.T)]  # [N, H*W, 3 materials]
-        colours = HUE_RGB[factors[:, :3]]  # [N, 3 materials, 3 channels]
-        images = sum(weights[:, :, m, None] * colours[:, None, m] for m in range(NUM_MATERIALS))
-        images = np.minimum(images * 255.0 + 0.5, 255.0).astype(np.uint8)
+        views = tuple(combos.T)
+        images = self._layers[views + (FLOOR, factors[:, 0])]
+        images |= self._layers[views + (WALL, factors[:, 1])]
+        images |= self._layers[views + (OBJECT, factors[:, 2])]
+        images = images.reshape(len(factors), IMAGE_SIZE * IMAGE_SIZE, 3)
+        mixed = [self._mixed[tuple(combo)] for combo in combos.tolist()]
+        rows = np.repeat(np.arange(len(factors)), [len(m) for m in mixed])
+        pixels = np.concatenate(mixed) if mixed else np.zeros(0, np.int64)
+        images[rows, pixels] = blend(self._weights[tuple(combos[rows].T) + (pixels,)],
+                                     HUE_RGB[factors[rows, :3]])
         return images.reshape((-1,) + self.observation_shape)

@@ -126,6 +126,7 @@ def conv_model(directory):
         return encoder(observations) / std
 
     representation.deterministic = True  # the metrics may reuse codes
+    representation.batch_size = encoder.batch_size  # rows per SavedModel call
     return data, representation
 
 
@@ -136,6 +137,7 @@ class Counting:
         self.function = function
         self.observations = 0
         self.deterministic = getattr(function, "deterministic", False)
+        self.batch_size = getattr(function, "batch_size", 1)
 
     def __call__(self, observations):
         self.observations += len(observations)

@@ -79,3 +79,9 @@ def test_metrics_bench_prints_seconds():
     result = bench("metrics.py", "--num_train=200", "--metrics=mig,sap")
     assert set(result["seconds"]) >= {"mig", "sap"}
     assert result["suite_seconds"] > 0 and "dlib_suite_seconds" in result
+
+
+def test_shapes3d_render_bench_checks_the_bits():
+    result = bench("shapes3d_render.py", "--rounds=1", "--batch_size=8")
+    assert result["checked_images"] == 800 == result["identical_images"]
+    assert set(result["milliseconds_per_batch"]) == {"ours", "reference"}

@@ -27,17 +27,25 @@ class ReusableData(IdentityData):
 
 
 class DeterministicCodes:
-    """Identity codes of a function that declares itself deterministic."""
+    """Codes of a function that declares itself deterministic; with
+    `batch_size`, calls `function` on `batch_size` rows at a time, as
+    `SavedModelRepresentation` does."""
 
     deterministic = True
 
-    def __init__(self, function=identity):
+    def __init__(self, function=identity, batch_size=None):
         self.function = function
         self.encoded = 0
+        self.call_sizes = set()
+        if batch_size is not None:
+            self.batch_size = batch_size
 
     def __call__(self, observations):
         self.encoded += len(observations)
-        return self.function(observations)
+        size = getattr(self, "batch_size", len(observations))
+        batches = [observations[i:i + size] for i in range(0, len(observations), size)]
+        self.call_sizes.update(len(b) for b in batches)
+        return np.concatenate([self.function(b) for b in batches])
 
 
 @pytest.fixture(autouse=True)
@@ -104,6 +112,19 @@ def test_codes_come_from_the_representation_not_the_factors():
     np.testing.assert_array_equal(ours[0], reference[0])
 
 
+def test_new_observations_are_padded_to_full_calls():
+    """Every call of a representation that cuts its input into batches is a
+    full batch, as without reuse (codes may depend on the call's size)."""
+    data, codes = ReusableData(), DeterministicCodes(batch_size=16)
+    features, _ = beta_vae.sample_beta_vae_points(data, codes, np.random.RandomState(4),
+                                                  16, 90)
+    reference, _ = dlib_beta_vae_points(IdentityData((3, 4, 5)), identity, 16, 90,
+                                        np.random.RandomState(4))
+    np.testing.assert_array_equal(features, reference)
+    assert codes.call_sizes == {16} and codes.encoded % 16 == 0
+    assert codes.encoded == data.rendered  # padding rows are rendered too
+
+
 def test_reuse_is_off_unless_both_sides_declare_it(monkeypatch):
     data, codes = ReusableData(), DeterministicCodes()
     assert code_memo.memo_for(data, codes) is not None
@@ -168,8 +189,9 @@ def test_a_wrong_declaration_is_an_error_not_silent_reuse():
 
 
 def test_a_conv_encoder_gives_the_same_points_with_and_without_reuse():
-    """The assumption reuse rests on, on this machine's TensorFlow: a conv
-    encoder codes an image the same, bit for bit, whatever else is in its call."""
+    """The assumption reuse rests on, on this machine's TensorFlow: in calls
+    of one size, a conv encoder codes an image the same, bit for bit,
+    whatever else is in the call."""
     import keras
 
     keras.utils.set_random_seed(0)
@@ -179,7 +201,7 @@ def test_a_conv_encoder_gives_the_same_points_with_and_without_reuse():
             keras.layers.Conv2D(8, 4, strides=2, activation="relu"),
             keras.layers.Conv2D(8, 4, strides=2, activation="relu"),
             keras.layers.Flatten(), keras.layers.Dense(4)])
-    codes = DeterministicCodes(lambda images: encoder.predict_on_batch(images))
+    codes = DeterministicCodes(lambda images: encoder.predict_on_batch(images), 64)
     points = {}
     for reuse in (False, True):
         utils.clear_sampling_cache()

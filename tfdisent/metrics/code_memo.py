@@ -6,11 +6,17 @@ more than once. When the dataset's observation is a function of its factors
 (`observations_determined_by_factors`) and the representation function is
 deterministic (its `deterministic` attribute), a factor vector drawn again
 gets the code computed the first time instead of being rendered and encoded
-again. The codes are the same bit for bit as long as the representation codes
-each observation independently of the others in its call, which the metrics'
-large encoding calls already assume (disentanglement_lib encodes 16 or 64
-images per call). The random draws are untouched: only rendering and encoding
-are skipped.
+again. The random draws are untouched: only rendering and encoding are
+skipped.
+
+The codes are the same bit for bit if the representation codes each
+observation independently of the others in its call. TensorFlow's CPU
+kernels do within a batch of a given size, but not always across sizes: the
+conv SavedModel of bench/metrics.py gives codes that differ by up to 4e-6
+in calls of 1, 3, 31 or 33 images from those of 64. A representation that
+cuts its input into calls of `batch_size` rows (as `SavedModelRepresentation`
+does) therefore gets the new observations padded to a multiple of it, so
+every call it makes has the size it has without reuse.
 """
 
 import contextlib
@@ -61,27 +67,33 @@ def memo_for(ground_truth_data, representation_function):
         _memos.clear()
         # The entry holds the dataset and function, so their ids stay unique.
         _memos[key] = (ground_truth_data, representation_function,
-                       FactorCodeMemo(sizes))
+                       FactorCodeMemo(sizes, getattr(representation_function,
+                                                     "batch_size", 1)))
     return _memos[key][2]
 
 
 class FactorCodeMemo:
     """The codes of the factor vectors of one grid that have been encoded."""
 
-    def __init__(self, factor_sizes):
+    def __init__(self, factor_sizes, call_multiple=1):
         self.factor_sizes = tuple(int(s) for s in factor_sizes)
+        self.call_multiple = max(1, int(call_multiple))
         self._known = np.zeros(int(np.prod(self.factor_sizes)), dtype=bool)
         self._codes = None  # [grid size, K], allocated at the first codes
         self._inert = False  # True if K codes per combination are too many
 
     def split(self, factors):
         """Factor rows [N, F] -> a `ReusedChunk` and the rows [M, F] to
-        render and encode (each new factor vector once)."""
+        render and encode: each new factor vector once, then copies of the
+        last up to a multiple of `call_multiple` (their codes are dropped)."""
         rows = np.ravel_multi_index(np.asarray(factors).T, self.factor_sizes)
         known = self._known[rows]
         new_rows, first, inverse = np.unique(rows[~known], return_index=True,
                                              return_inverse=True)
         to_encode = np.asarray(factors)[~known][first]
+        padding = -len(to_encode) % self.call_multiple
+        if len(to_encode) and padding:
+            to_encode = np.concatenate([to_encode, np.repeat(to_encode[-1:], padding, 0)])
         return ReusedChunk(self, rows, known, new_rows, inverse), to_encode
 
     def _store(self, rows, codes):
@@ -108,6 +120,7 @@ class ReusedChunk:
         like = new_codes if new_codes is not None else memo._codes
         codes = np.empty((len(self._rows), like.shape[1]), like.dtype)
         if new_codes is not None:
+            new_codes = new_codes[:len(self._new_rows)]
             codes[~self._known] = new_codes[self._inverse]
             memo._store(self._new_rows, new_codes)
         if self._known.any():

@@ -380,3 +380,21 @@ def test_raw_continuous_factors_of_saved_codes_are_binned_on_request(tmp_path):
     scores = _evaluate(tmp_path / "binned", bindings + ["evaluation.factor_bins = 10"])
     assert scores["discrete_mig"] == metrics.score(codes, factors, "mig",
                                                    factor_bins=10)["mig"]["discrete_mig"]
+
+
+@pytest.mark.parametrize("reuse", [True, False])
+def test_reuse_codes_binding_switches_code_reuse(tmp_path, model_dir, monkeypatch, reuse):
+    from tfdisent.metrics import code_memo
+
+    seen = []
+    memo_for = code_memo.memo_for
+
+    def spy(data, representation):
+        seen.append(code_memo._enabled[-1])
+        return memo_for(data, representation)
+    monkeypatch.setattr(code_memo, "memo_for", spy)
+    _evaluate(tmp_path / "out", ["evaluation.evaluation_fn = @mig",
+                                 "evaluation.reuse_codes = %s" % reuse] + SMALL,
+              model_dir=model_dir)
+    assert seen and set(seen) == {reuse}
+    assert code_memo._enabled == [True]  # the context is left

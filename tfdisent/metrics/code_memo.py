@@ -16,7 +16,8 @@ conv SavedModel of bench/metrics.py gives codes that differ by up to 4e-6
 in calls of 1, 3, 31 or 33 images from those of 64. A representation that
 cuts its input into calls of `batch_size` rows (as `SavedModelRepresentation`
 does) therefore gets the new observations padded to a multiple of it, so
-every call it makes has the size it has without reuse.
+every call it makes is a full one, as BetaVAE's and FactorVAE's calls are
+without reuse.
 """
 
 import contextlib

@@ -15,7 +15,7 @@ scale) is ray cast once, lazily, into per-pixel weights of the three materials
 (floor, wall, object; coverage times shading); an image is their weighted sum
 of its three colours, rounded to uint8 (`blend`). Most pixels see one material
 only; their values depend on that material's hue alone and are kept per hue
-(`_View.layers`), so a batch is three uint8 gathers, and only the pixels that
+(`single_material_layers`), so a batch is three uint8 gathers, and only the pixels that
 mix materials are blended per image (the same arithmetic, so the same bits).
 """
 

@@ -97,7 +97,8 @@ class FactorCodeMemo:
             to_encode = np.concatenate([to_encode, np.repeat(to_encode[-1:], padding, 0)])
         return ReusedChunk(self, rows, known, new_rows, inverse), to_encode
 
-    def _store(self, rows, codes):
+    def store(self, rows, codes):
+        """Remembers codes [M, K] of grid rows [M] (unless they would be too many)."""
         if self._codes is None and not self._inert:
             self._inert = self._known.size * codes.shape[1] > MAX_VALUES
             if not self._inert:
@@ -105,6 +106,10 @@ class FactorCodeMemo:
         if not self._inert:
             self._codes[rows] = codes
             self._known[rows] = True
+
+    def lookup(self, rows):
+        """Codes [M, K] of grid rows [M] stored before."""
+        return self._codes[rows]
 
 
 class ReusedChunk:
@@ -117,13 +122,13 @@ class ReusedChunk:
     def codes(self, new_codes):
         """Codes [N, K] of the chunk's rows, given the codes of its new
         factor vectors (None if there were none); remembers the new ones."""
-        memo = self._memo
-        like = new_codes if new_codes is not None else memo._codes
+        known = self._memo.lookup(self._rows[self._known]) if self._known.any() else None
+        like = new_codes if new_codes is not None else known
         codes = np.empty((len(self._rows), like.shape[1]), like.dtype)
+        if known is not None:
+            codes[self._known] = known
         if new_codes is not None:
             new_codes = new_codes[:len(self._new_rows)]
             codes[~self._known] = new_codes[self._inverse]
-            memo._store(self._new_rows, new_codes)
-        if self._known.any():
-            codes[self._known] = memo._codes[self._rows[self._known]]
+            self._memo.store(self._new_rows, new_codes)
         return codes

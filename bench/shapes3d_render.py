@@ -23,11 +23,8 @@ from tfdisent.data.procedural import shapes3d
 def blended(factors):
     """Every pixel blended from the cached weights and the image's hues."""
     weights = shapes3d.Shapes3D._weights[tuple(factors[:, [5, 4, 3]].T)]
-    colours = shapes3d.HUE_RGB[factors[:, :3]]
-    images = sum(weights[:, :, m, None] * colours[:, None, m]
-                 for m in range(shapes3d.NUM_MATERIALS))
-    images = np.minimum(images * 255.0 + 0.5, 255.0).astype(np.uint8)
-    return images.reshape((-1, 64, 64, 3))
+    colours = shapes3d.HUE_RGB[factors[:, None, :3]]  # [N, 1 pixel, 3, 3]
+    return shapes3d.blend(weights, colours).reshape((-1, 64, 64, 3))
 
 
 def main():

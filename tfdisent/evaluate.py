@@ -312,7 +312,7 @@ def evaluate_with_gin(output_dir, model_dir=None, saved_model=None,
         settings = evaluation_settings()
         codes, factor_bins = settings.pop("codes"), settings.pop("factor_bins")
         workers = utils.num_workers(settings.pop("num_workers"))
-        reuse = code_memo.reusing_codes(settings.pop("reuse_codes"))
+        reuse_codes = settings.pop("reuse_codes")
         if codes is not None:
             if model_dir is not None or saved_model is not None:
                 raise ValueError("--codes scores saved codes; give it without "
@@ -323,7 +323,7 @@ def evaluate_with_gin(output_dir, model_dir=None, saved_model=None,
         check_output_dir(output_dir, overwrite, protected=(model_dir, saved_model))
         metrics = _gin_metrics(settings.pop("evaluation_fn"))
         dataset = _gin_dataset(model_dir, saved_model)
-        with workers, reuse:
+        with workers, code_memo.reusing_codes(reuse_codes):
             return evaluate(output_dir, metrics, model_dir=model_dir,
                             saved_model=saved_model, dataset=dataset,
                             overwrite=overwrite, **settings)

@@ -57,11 +57,12 @@ def clear():
 def memo_for(ground_truth_data, representation_function):
     """The `FactorCodeMemo` of this (dataset, representation) pair, or None if
     codes cannot be reused for it (or reuse is off)."""
-    eligible = (_enabled[-1] and
-                getattr(ground_truth_data, "observations_determined_by_factors", False)
-                and getattr(representation_function, "deterministic", False))
-    sizes = [int(s) for s in ground_truth_data.factors_num_values] if eligible else ()
-    if not eligible or np.prod(sizes, dtype=np.float64) > MAX_GRID_SIZE:
+    if not (_enabled[-1] and
+            getattr(ground_truth_data, "observations_determined_by_factors", False)
+            and getattr(representation_function, "deterministic", False)):
+        return None
+    sizes = [int(s) for s in ground_truth_data.factors_num_values]
+    if np.prod(sizes, dtype=np.float64) > MAX_GRID_SIZE:
         return None
     key = (id(ground_truth_data), id(representation_function))
     if key not in _memos:

@@ -56,23 +56,34 @@ def _same_state(state, other):
     return all(np.array_equal(a, b) for a, b in zip(state, other))
 
 
+def _draw_chunk(draw, indices, random_state):
+    """Draws `indices`: (labels, blocks per draw, all blocks' rows in one array)."""
+    labels, blocks = zip(*(draw(i, random_state) for i in indices))
+    return list(labels), list(blocks), np.concatenate([b for bs in blocks for b in bs])
+
+
+def _render_rows(render, rows, random_state):
+    """Observations of `rows`, `RENDER_ROWS` per render call (renderers are
+    fastest on cache-sized batches); None if there are no rows."""
+    if not len(rows):
+        return None
+    return np.concatenate([render(rows[i:i + RENDER_ROWS], random_state)
+                           for i in range(0, len(rows), RENDER_ROWS)])
+
+
 def _draw_ahead(render, draw, indices, random_state):
-    """Draws `indices` ahead, then renders their blocks `RENDER_ROWS` rows
-    per call (renderers are fastest on cache-sized batches).
+    """Draws `indices` ahead, then renders their blocks together.
 
     Returns (labels, blocks per draw, observations), or None after restoring
     `random_state` if the rendering consumed random numbers (drawing ahead
     would then have changed the draws).
     """
     start = random_state.get_state()
-    labels, blocks = zip(*(draw(i, random_state) for i in indices))
+    labels, blocks, rows = _draw_chunk(draw, indices, random_state)
     drawn = random_state.get_state()
-    factors = np.concatenate([b for bs in blocks for b in bs])
-    observations = np.concatenate([
-            render(factors[i:i + RENDER_ROWS], random_state)
-            for i in range(0, len(factors), RENDER_ROWS)])
+    observations = _render_rows(render, rows, random_state)
     if _same_state(drawn, random_state.get_state()):
-        return list(labels), list(blocks), observations
+        return labels, blocks, observations
     random_state.set_state(start)
     return None
 
@@ -90,22 +101,20 @@ def _draw_in_order(render, draw, indices, random_state):
 
 def _draw_reusing(render, draw, indices, random_state, memo):
     """Draws `indices`, then renders only the factor vectors `memo` has no
-    code for (each once, `RENDER_ROWS` rows per call).
+    code for (each once).
 
     Returns (labels, blocks per draw, observations to encode or None if
     every code is known, the chunk's `code_memo.ReusedChunk`). Rendering
     must not consume `random_state`.
     """
-    labels, blocks = zip(*(draw(i, random_state) for i in indices))
+    labels, blocks, rows = _draw_chunk(draw, indices, random_state)
     drawn = random_state.get_state()
-    chunk, to_render = memo.split(np.concatenate([b for bs in blocks for b in bs]))
-    observations = [render(to_render[i:i + RENDER_ROWS], random_state)
-                    for i in range(0, len(to_render), RENDER_ROWS)]
+    chunk, to_render = memo.split(rows)
+    observations = _render_rows(render, to_render, random_state)
     if not _same_state(drawn, random_state.get_state()):
         raise RuntimeError("the dataset declares observations_determined_by_factors "
                            "but its rendering consumed the random state")
-    return (list(labels), list(blocks),
-            np.concatenate(observations) if observations else None, chunk)
+    return labels, blocks, observations, chunk
 
 
 def _chunk_codes(encoded, sizes, chunk):

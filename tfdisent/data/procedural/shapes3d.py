@@ -260,6 +260,7 @@ class Shapes3D(GroundTruthData):
     _layers = np.zeros(_sizes + (NUM_MATERIALS, len(HUES), IMAGE_SIZE * IMAGE_SIZE * 3),
                        np.uint8)
     _mixed = {}  # (orientation, shape, scale) -> pixels that mix materials
+    _mixed_weights = {}  # (orientation, shape, scale) -> their weights [M, 3]
     _ready = np.zeros(_sizes, dtype=bool)
     _lock = threading.Lock()
 
@@ -281,6 +282,8 @@ class Shapes3D(GroundTruthData):
         self._ensure_ready(np.argwhere(~self._ready))
 
     def _ensure_ready(self, combos):
+        if self._ready[tuple(combos.T)].all():
+            return
         combos = np.unique(combos, axis=0)
         missing = combos[~self._ready[tuple(combos.T)]]
         if not len(missing):
@@ -293,8 +296,8 @@ class Shapes3D(GroundTruthData):
                     if not self._ready[combo]:
                         weights = view.material_weights(INTERSECT_SHAPE[shape], SCALES[scale])
                         self._weights[combo] = weights
-                        self._layers[combo], self._mixed[combo] = single_material_layers(
-                                weights)
+                        self._layers[combo], mixed = single_material_layers(weights)
+                        self._mixed[combo], self._mixed_weights[combo] = mixed, weights[mixed]
                         self._ready[combo] = True
 
     def observations_from_factors_uint8(self, factors, random_state=None):
@@ -306,9 +309,10 @@ class Shapes3D(GroundTruthData):
         images |= self._layers[views + (WALL, factors[:, 1])]
         images |= self._layers[views + (OBJECT, factors[:, 2])]
         images = images.reshape(len(factors), IMAGE_SIZE * IMAGE_SIZE, 3)
-        mixed = [self._mixed[tuple(combo)] for combo in combos.tolist()]
+        keys = [tuple(combo) for combo in combos.tolist()]
+        mixed = [self._mixed[key] for key in keys]
         rows = np.repeat(np.arange(len(factors)), [len(m) for m in mixed])
-        pixels = np.concatenate(mixed) if mixed else np.zeros(0, np.int64)
-        images[rows, pixels] = blend(self._weights[tuple(combos[rows].T) + (pixels,)],
-                                     HUE_RGB[factors[rows, :3]])
+        if mixed:
+            weights = np.concatenate([self._mixed_weights[key] for key in keys])
+            images[rows, np.concatenate(mixed)] = blend(weights, HUE_RGB[factors[:, :3]][rows])
         return images.reshape((-1,) + self.observation_shape)

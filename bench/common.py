@@ -61,19 +61,45 @@ def interleaved_rates(timers, batch_size, steps, warmup, rounds, fresh=()):
     starts anew at every call (a whole training run), so it is timed at
     warmup + steps and at warmup steps, and the difference of the two best
     times is the steps' share (the fixed costs cancel)."""
+    times = interleaved_times(timers, steps, warmup, rounds, fresh)
+    return rates_of(times, min, batch_size, steps, warmup)
+
+
+def round_ratios(timers, batch_size, steps, warmup, rounds, fresh, numerator, denominator):
+    """`interleaved_rates`, and the rate ratio numerator / denominator within
+    each round (timed back to back, so a slow stretch of the machine that
+    spans a round cancels): (rates, [ratio of round 1, ...])."""
+    times = interleaved_times(timers, steps, warmup, rounds, fresh)
+    ratios = []
+    for i in range(rounds):
+        rates = rates_of(times, lambda seconds: seconds[i], batch_size, steps, warmup)
+        ratios.append(rates[numerator] / rates[denominator])
+    return rates_of(times, min, batch_size, steps, warmup), ratios
+
+
+def interleaved_times(timers, steps, warmup, rounds, fresh=()):
+    """name -> {length: [seconds in each round]} of `interleaved_rates`' rounds."""
     lengths = {name: ([warmup + steps, warmup] if name in fresh else [steps])
                for name in timers}
     for name, seconds in timers.items():
         if name not in fresh:
             seconds(warmup)
-    best = {name: {n: float("inf") for n in lengths[name]} for name in timers}
+    times = {name: {n: [] for n in lengths[name]} for name in timers}
     for _ in range(rounds):
         for name, seconds in timers.items():
             for n in lengths[name]:
-                best[name][n] = min(best[name][n], seconds(n))
+                times[name][n].append(seconds(n))
+    return times
+
+
+def rates_of(times, pick, batch_size, steps, warmup):
+    """Images/second of every timer from the seconds `pick` takes of each of
+    its lengths' rounds (a fresh timer: the difference of its two lengths)."""
     rates = {}
-    for name, times in best.items():
-        spent = times[warmup + steps] - times[warmup] if name in fresh else times[steps]
+    for name, by_length in times.items():
+        seconds = {n: pick(rounds) for n, rounds in by_length.items()}
+        spent = seconds[warmup + steps] - seconds[warmup] if len(seconds) == 2 \
+            else seconds[steps]
         rates[name] = steps * batch_size / max(spent, 1e-9)
     return rates
 

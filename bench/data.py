@@ -3,11 +3,14 @@
     python bench/data.py [--seconds=3] [--batch_size=64] [--train_images_per_second=R]
 
 Prints one JSON object. Per dataset: `renderer_images_per_second` (sample
-factors + render uint8 batches in numpy, one thread), `pipeline_images_per_second`
-(`pipelines.image_batches`, float32 batches out of tf.data) and
-`setup_seconds` (construction plus any one-off cache fill, e.g. the shapes3d
-ray casting). With --train_images_per_second (the training step's consumption
-rate, from bench/train.py), each dataset also gets `pipeline_over_train`; the
+factors + render uint8 batches in numpy, one thread),
+`pipeline_images_per_second` (`pipelines.image_batches`, float32 batches out
+of tf.data), `pipeline_cpu_ms_per_batch` (the process's CPU time per batch
+while a graph loop drains the pipeline: what the pipeline takes from the
+cores a training step runs on) and `setup_seconds` (construction plus any
+one-off cache fill, e.g. the shapes3d ray casting). With
+--train_images_per_second (the training step's consumption rate, from
+bench/train.py), each dataset also gets `pipeline_over_train`; the
 target is >= 10.
 """
 
@@ -19,6 +22,7 @@ import time
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 import numpy as np  # pylint: disable=wrong-import-position
+import tensorflow as tf  # pylint: disable=wrong-import-position
 
 from tfdisent import data as datasets  # pylint: disable=wrong-import-position
 from tfdisent.data import pipelines  # pylint: disable=wrong-import-position
@@ -48,12 +52,31 @@ def measure(name, batch_size, seconds):
         factors = data.sample_factors(batch_size, random_state)
         data.observations_from_factors_uint8(factors, random_state)
     batches = iter(pipelines.image_batches(data, batch_size, seed=0))
+    rate = images_per_second(lambda: next(batches), batch_size, seconds)
     return {
             "setup_seconds": round(setup, 3),
             "renderer_images_per_second": round(images_per_second(render, batch_size, seconds)),
-            "pipeline_images_per_second": round(images_per_second(
-                    lambda: next(batches), batch_size, seconds)),
+            "pipeline_images_per_second": round(rate),
+            "pipeline_cpu_ms_per_batch": round(pipeline_cpu_ms(
+                    pipelines.image_batches(data, batch_size, seed=0),
+                    max(10, int(rate * seconds / batch_size))), 3),
     }
+
+
+def pipeline_cpu_ms(batches, count):
+    """Process CPU milliseconds per batch while a graph loop drains `count`
+    batches (no Python per batch): what making a batch takes from the cores
+    a training step shares with the pipeline."""
+    iterator = iter(batches)
+
+    @tf.function
+    def drain(n):
+        for _ in tf.range(n):
+            next(iterator)
+    drain(tf.constant(2))
+    start = time.process_time()
+    drain(tf.constant(count))
+    return (time.process_time() - start) / count * 1e3
 
 
 def main():

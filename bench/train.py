@@ -26,6 +26,10 @@ images, where the per-step overhead dominates as it does on a GPU.
 extends (bench/<model>.py).
 
 All rates are the best of interleaved rounds in one run (load only slows).
+--end_to_end also reports `round_ratios`, end to end over the plain step
+within each round (timed back to back), and their median
+(`median_round_ratio`): steadier than the ratio of two bests when the machine
+has slow stretches.
 """
 
 import argparse
@@ -38,11 +42,12 @@ import tempfile
 
 import gin
 import keras
+import numpy as np
 import tensorflow as tf
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from common import (CLOCKS, binary_images, device, fit_timer, interleaved_rates, now,  # noqa: E402
-                    ready, use_clock)
+                    ready, round_ratios, use_clock)
 
 from tfdisent import optimizers, train  # noqa: E402
 from tfdisent.data import pipelines, registry  # noqa: E402
@@ -170,8 +175,8 @@ def end_to_end_benchmark(tiny, dataset, batch_size, steps, warmup, rounds, jit_c
               "fit_on_pipeline": library_timer(nets, pipelines.image_batches(data, batch_size, 0),
                                                jit_compile, steps_per_execution),
               "end_to_end": end_to_end_timer(bindings, clock)}
-    rates = interleaved_rates(timers, batch_size, steps, warmup, rounds,
-                              fresh=["end_to_end"])
+    rates, ratios = round_ratios(timers, batch_size, steps, warmup, rounds, ["end_to_end"],
+                                 "end_to_end", "reference")
     reference, fit, end_to_end = rates["reference"], rates["fit"], rates["end_to_end"]
     on_pipeline = rates["fit_on_pipeline"]
     return {"model": "tiny_vae" if tiny else "beta_vae", "mode": "end_to_end",
@@ -185,6 +190,8 @@ def end_to_end_benchmark(tiny, dataset, batch_size, steps, warmup, rounds, jit_c
             "fit_on_pipeline_images_per_second": on_pipeline,
             "end_to_end_images_per_second": end_to_end,
             "ratio": end_to_end / reference,
+            "round_ratios": ratios,
+            "median_round_ratio": float(np.median(ratios)),
             "fit_ratio": fit / reference,
             "pipeline_ratio": on_pipeline / fit,
             "end_to_end_over_fit_on_pipeline": end_to_end / on_pipeline}

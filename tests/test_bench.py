@@ -52,6 +52,8 @@ def test_tiny_end_to_end_bench_runs_bin_train_at_steps_per_execution():
     assert END_TO_END_KEYS <= set(result) and all(result[k] > 0 for k in END_TO_END_KEYS)
     assert (result["model"], result["dataset"], result["steps_per_execution"]) == \
         ("tiny_vae", "xy_square", 2)
+    assert len(result["round_ratios"]) == 1 and result["round_ratios"][0] > 0
+    assert result["median_round_ratio"] == result["round_ratios"][0]
     assert 1000 < result["parameters"] < 10000  # "a few thousand"
 
 
@@ -72,7 +74,9 @@ def test_train_bench_refuses_end_to_end_of_a_method():
 
 def test_data_bench_prints_rates_per_dataset():
     result = bench("data.py", "--seconds=0.2", "--datasets=sprites")
-    assert "sprites" in json.dumps(result) and "train_images_per_second" in result
+    assert "train_images_per_second" in result
+    sprites = result["datasets"]["sprites"]
+    assert sprites["pipeline_images_per_second"] > 0 and sprites["pipeline_cpu_ms_per_batch"] > 0
 
 
 def test_metrics_bench_prints_seconds():
@@ -92,3 +96,34 @@ def test_encoder_call_size_bench_compares_codes_bit_for_bit():
     result = bench("encoder_call_sizes.py", "--sizes=64,5")
     assert result["call_sizes"]["64"] == {"identical": True, "max_abs_difference": 0.0}
     assert set(result["call_sizes"]) == {"64", "5"}
+
+
+def bench_common():
+    sys.path.insert(0, os.path.join(ROOT, "bench"))
+    try:
+        import common  # pylint: disable=import-outside-toplevel
+    finally:
+        sys.path.pop(0)
+    return common
+
+
+def test_round_ratios_pair_each_round_and_rates_keep_the_best():
+    """Round 2 is a slow stretch (everything 2x slower): the best rates ignore
+    it, each round's ratio cancels it, and a fresh timer's fixed cost cancels."""
+    slowness, calls = [1.0, 2.0], []
+
+    def plain(n):
+        calls.append(("plain", n))
+        return 0.01 * n * slowness[max(0, len([c for c in calls if c == ("plain", 10)]) - 1)]
+
+    def whole_run(n):  # 3 s of setup, then 0.02 s per step
+        calls.append(("run", n))
+        return 3.0 + 0.02 * n * slowness[len([c for c in calls if c == ("plain", 10)]) - 1]
+
+    rates, ratios = bench_common().round_ratios(
+        {"plain": plain, "run": whole_run}, batch_size=4, steps=10, warmup=2, rounds=2,
+        fresh=["run"], numerator="run", denominator="plain")
+    assert calls == [("plain", 2), ("plain", 10), ("run", 12), ("run", 2),
+                     ("plain", 10), ("run", 12), ("run", 2)]
+    assert rates == pytest.approx({"plain": 40 / 0.1, "run": 40 / 0.2})
+    assert ratios == pytest.approx([0.5, 0.5])

@@ -6,7 +6,7 @@ Prints one JSON object. Per dataset: `renderer_images_per_second` (sample
 factors + render uint8 batches in numpy, one thread),
 `pipeline_images_per_second` (`pipelines.image_batches`, float32 batches out
 of tf.data), `pipeline_cpu_ms_per_batch` (the process's CPU time per batch
-while a graph loop drains the pipeline: what the pipeline takes from the
+while one graph op drains the pipeline: what the pipeline takes from the
 cores a training step runs on) and `setup_seconds` (construction plus any
 one-off cache fill, e.g. the shapes3d ray casting). With
 --train_images_per_second (the training step's consumption rate, from
@@ -64,18 +64,14 @@ def measure(name, batch_size, seconds):
 
 
 def pipeline_cpu_ms(batches, count):
-    """Process CPU milliseconds per batch while a graph loop drains `count`
-    batches (no Python per batch): what making a batch takes from the cores
-    a training step shares with the pipeline."""
-    iterator = iter(batches)
-
-    @tf.function
+    """Process CPU milliseconds per batch while one `Dataset.reduce` op drains
+    `count` batches (no Python per batch): what making a batch takes from the
+    cores a training step shares with the pipeline."""
     def drain(n):
-        for _ in tf.range(n):
-            next(iterator)
-    drain(tf.constant(2))
+        return batches.take(n).reduce(tf.constant(0, tf.int64), lambda total, _: total + 1)
+    drain(2)
     start = time.process_time()
-    drain(tf.constant(count))
+    drain(count)
     return (time.process_time() - start) / count * 1e3
 
 

@@ -92,6 +92,12 @@ def test_shapes3d_render_bench_checks_the_bits():
     assert 0 < result["mixed_pixels_per_view"] < 0.1 * 64 * 64
 
 
+def test_sprites_render_bench_checks_the_bits():
+    result = bench("sprites_render.py", "--rounds=1", "--batch_size=8")
+    assert result["checked_images"] == 800 == result["identical_images"]
+    assert set(result["milliseconds_per_batch"]) == {"ours", "reference"}
+
+
 def test_encoder_call_size_bench_compares_codes_bit_for_bit():
     result = bench("encoder_call_sizes.py", "--sizes=64,5")
     assert result["call_sizes"]["64"] == {"identical": True, "max_abs_difference": 0.0}

@@ -1,5 +1,7 @@
 """The procedural dSprites grid: exact factors, determinism, geometry."""
 
+from unittest import mock
+
 import numpy as np
 import pytest
 
@@ -191,3 +193,23 @@ def test_bad_factors_raise(sprites):
         render(sprites, [[0, -1, 0, 0, 0]])
     with pytest.raises(ValueError, match="shape"):
         render(sprites, [[0, 0, 0, 0]])
+
+
+def test_heart_cubes_as_products_keep_the_bits_of_powers(sprites):
+    """The heart once cubed with numpy powers; random grid images, hearts
+    only, keep every bit (the whole grid: bench/sprites_render.py --all)."""
+    def heart_with_powers(u, v):
+        unit = S.HEART_WIDTH / (2.0 * S._HEART_UNIT_HALF_WIDTH)
+        x = u / unit
+        y = v / unit + S._HEART_UNIT_CENTRE_Y
+        return (x * x + y * y - 1.0) ** 3 <= x * x * y ** 3
+    factors = sprites.sample_factors(3000, np.random.RandomState(7))
+    factors[:, 0] = 2
+    images = sprites.observations_from_factors_uint8(factors)
+    rng = np.random.RandomState(8)
+    u, v = rng.uniform(-12, 12, size=(2, 200000))
+    np.testing.assert_array_equal(S._inside_heart(u, v), heart_with_powers(u, v))
+    shapes = (S._inside_square, S._inside_ellipse, heart_with_powers)
+    with mock.patch.object(S, "INSIDE_SHAPE", shapes):
+        expected = sprites.observations_from_factors_uint8(factors)
+    np.testing.assert_array_equal(images, expected)

@@ -68,12 +68,17 @@ def interleaved_rates(timers, batch_size, steps, warmup, rounds, fresh=()):
 def round_ratios(timers, batch_size, steps, warmup, rounds, fresh, numerator, denominator):
     """`interleaved_rates`, and the rate ratio numerator / denominator within
     each round (timed back to back, so a slow stretch of the machine that
-    spans a round cancels): (rates, [ratio of round 1, ...])."""
+    spans a round cancels): (rates, [ratio of round 1, ...]).
+
+    A round in which a fresh timer's longer run took no longer than its
+    shorter one (its fixed costs varied by more than its steps took) has no
+    ratio (None)."""
     times = interleaved_times(timers, steps, warmup, rounds, fresh)
     ratios = []
     for i in range(rounds):
         rates = rates_of(times, lambda seconds: seconds[i], batch_size, steps, warmup)
-        ratios.append(rates[numerator] / rates[denominator])
+        valid = np.isfinite(rates[numerator]) and np.isfinite(rates[denominator])
+        ratios.append(rates[numerator] / rates[denominator] if valid else None)
     return rates_of(times, min, batch_size, steps, warmup), ratios
 
 
@@ -100,7 +105,7 @@ def rates_of(times, pick, batch_size, steps, warmup):
         seconds = {n: pick(rounds) for n, rounds in by_length.items()}
         spent = seconds[warmup + steps] - seconds[warmup] if len(seconds) == 2 \
             else seconds[steps]
-        rates[name] = steps * batch_size / max(spent, 1e-9)
+        rates[name] = steps * batch_size / spent if spent > 0 else float("nan")
     return rates
 
 

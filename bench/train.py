@@ -27,7 +27,8 @@ extends (bench/<model>.py).
 
 All rates are the best of interleaved rounds in one run (load only slows).
 --end_to_end also reports `round_ratios`, end to end over the plain step
-within each round (timed back to back), and their median
+within each round (timed back to back; None for a round whose two training runs' fixed costs
+varied by more than its steps took), and the median of the others
 (`median_round_ratio`): steadier than the ratio of two bests when the machine
 has slow stretches.
 """
@@ -191,7 +192,7 @@ def end_to_end_benchmark(tiny, dataset, batch_size, steps, warmup, rounds, jit_c
             "end_to_end_images_per_second": end_to_end,
             "ratio": end_to_end / reference,
             "round_ratios": ratios,
-            "median_round_ratio": float(np.median(ratios)),
+            "median_round_ratio": float(np.median([r for r in ratios if r is not None])),
             "fit_ratio": fit / reference,
             "pipeline_ratio": on_pipeline / fit,
             "end_to_end_over_fit_on_pipeline": end_to_end / on_pipeline}

@@ -133,3 +133,16 @@ def test_round_ratios_pair_each_round_and_rates_keep_the_best():
                      ("plain", 10), ("run", 12), ("run", 2)]
     assert rates == pytest.approx({"plain": 40 / 0.1, "run": 40 / 0.2})
     assert ratios == pytest.approx([0.5, 0.5])
+
+
+def test_a_round_whose_fresh_runs_come_out_reversed_has_no_ratio():
+    setups = iter([3.0, 3.0, 3.0, 4.0])  # round 2's shorter run set up 1 s slower
+
+    def whole_run(n):
+        return next(setups) + 0.02 * n
+
+    rates, ratios = bench_common().round_ratios(
+        {"plain": lambda n: 0.01 * n, "run": whole_run}, batch_size=4, steps=10, warmup=2,
+        rounds=2, fresh=["run"], numerator="run", denominator="plain")
+    assert ratios == [pytest.approx(0.5), None]
+    assert rates["run"] == pytest.approx(40 / 0.2)

@@ -27,10 +27,10 @@ extends (bench/<model>.py).
 
 All rates are the best of interleaved rounds in one run (load only slows).
 --end_to_end also reports `round_ratios`, end to end over the plain step
-within each round (timed back to back; None for a round whose two training runs' fixed costs
-varied by more than its steps took), and the median of the others
-(`median_round_ratio`): steadier than the ratio of two bests when the machine
-has slow stretches.
+within each round (timed back to back; None for a round whose two training
+runs' fixed costs varied by more than its steps took), and the median of the
+others (`median_round_ratio`): steadier than the ratio of two bests when the
+machine has slow stretches.
 """
 
 import argparse

@@ -9,15 +9,15 @@ reference) and `identical_images` / `checked_images` (`--all`: all 737,280
 images, in batches, else 100 batches).
 """
 
-import argparse
 import json
-import timeit
+import os
+import sys
 from unittest import mock
 
-import numpy as np
-
-from tfdisent.data.ground_truth import StateSpace
 from tfdisent.data.procedural import sprites
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import render_check  # noqa: E402
 
 
 def heart_with_powers(u, v):
@@ -34,32 +34,10 @@ def with_powers(data, factors):
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--batch_size", type=int, default=64)
-    parser.add_argument("--rounds", type=int, default=5)
-    parser.add_argument("--all", action="store_true",
-                        help="check all 737,280 images (else 100 batches)")
-    args = parser.parse_args()
+    args = render_check.parse_args(__doc__.splitlines()[0], 737280)
     data = sprites.Sprites()
-    batch = data.sample_factors(args.batch_size, np.random.RandomState(0))
-    number = 50
-    times = {name: min(timeit.repeat(lambda f=f: f(batch), number=number,
-                                     repeat=args.rounds)) / number * 1e3
-             for name, f in (("ours", data.observations_from_factors_uint8),
-                             ("reference", lambda f: with_powers(data, f)))}
-    space = StateSpace(data.factors_num_values)
-    rows = (np.arange(space.num_states) if args.all else
-            np.random.RandomState(1).randint(space.num_states, size=100 * args.batch_size))
-    identical = 0
-    for start in range(0, len(rows), 1024):
-        factors = space.index_to_features(rows[start:start + 1024])
-        same = data.observations_from_factors_uint8(factors) == with_powers(data, factors)
-        identical += int(np.sum(np.all(same, axis=(1, 2, 3))))
-    print(json.dumps({"batch_size": args.batch_size,
-                      "milliseconds_per_batch": {k: round(v, 3) for k, v in times.items()},
-                      "ratio": round(times["ours"] / times["reference"], 4),
-                      "checked_images": int(len(rows)),
-                      "identical_images": identical}, indent=2))
+    print(json.dumps(render_check.compare(data, lambda f: with_powers(data, f), args),
+                     indent=2))
 
 
 if __name__ == "__main__":

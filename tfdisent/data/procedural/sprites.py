@@ -52,7 +52,7 @@ def _inside_ellipse(u, v):
 
 
 def _inside_heart(u, v):
-    # Cubes as products: numpy's `** 3` is a general pow, 90x slower here. The
+    # Cubes as products: numpy's `** 3` is a general pow, ~70x slower. The
     # products round differently, yet every image of the grid keeps its bits
     # (bench/sprites_render.py --all).
     unit = HEART_WIDTH / (2.0 * _HEART_UNIT_HALF_WIDTH)

@@ -52,61 +52,40 @@ def fit_timer(model, batches):
     return seconds
 
 
-def interleaved_rates(timers, batch_size, steps, warmup, rounds, fresh=()):
+def interleaved_rates(timers, batch_size, steps, warmup, rounds):
     """Images/second of every timer (name -> seconds(n)), timed in `rounds`
-    interleaved rounds, keeping each one's fastest round (load only slows,
-    and interleaving spreads it over all timers alike).
-
-    A timer warms up once (tracing) before its rounds; one named in `fresh`
-    starts anew at every call (a whole training run), so it is timed at
-    warmup + steps and at warmup steps, and the difference of the two best
-    times is the steps' share (the fixed costs cancel)."""
-    times = interleaved_times(timers, steps, warmup, rounds, fresh)
-    return rates_of(times, min, batch_size, steps, warmup)
+    interleaved rounds after one warm-up call each (tracing), keeping each
+    one's fastest round (load only slows, and interleaving spreads it over
+    all timers alike)."""
+    return rates_of(interleaved_times(timers, steps, warmup, rounds), min, batch_size, steps)
 
 
-def round_ratios(timers, batch_size, steps, warmup, rounds, fresh, numerator, denominator):
-    """`interleaved_rates`, and the rate ratio numerator / denominator within
-    each round (timed back to back, so a slow stretch of the machine that
-    spans a round cancels): (rates, [ratio of round 1, ...]).
-
-    A round in which a fresh timer's longer run took no longer than its
-    shorter one (its fixed costs varied by more than its steps took) has no
-    ratio (None)."""
-    times = interleaved_times(timers, steps, warmup, rounds, fresh)
-    ratios = []
-    for i in range(rounds):
-        rates = rates_of(times, lambda seconds: seconds[i], batch_size, steps, warmup)
-        valid = np.isfinite(rates[numerator]) and np.isfinite(rates[denominator])
-        ratios.append(rates[numerator] / rates[denominator] if valid else None)
-    return rates_of(times, min, batch_size, steps, warmup), ratios
-
-
-def interleaved_times(timers, steps, warmup, rounds, fresh=()):
-    """name -> {length: [seconds in each round]} of `interleaved_rates`' rounds."""
-    lengths = {name: ([warmup + steps, warmup] if name in fresh else [steps])
-               for name in timers}
+def interleaved_times(timers, steps, warmup, rounds, unwarmed=()):
+    """name -> [seconds of `steps` steps in each round] of `interleaved_rates`;
+    a timer named in `unwarmed` gets no warm-up call (each of its calls is a
+    whole training run that leaves its own warm-up out of the time)."""
     for name, seconds in timers.items():
-        if name not in fresh:
+        if name not in unwarmed:
             seconds(warmup)
-    times = {name: {n: [] for n in lengths[name]} for name in timers}
+    times = {name: [] for name in timers}
     for _ in range(rounds):
         for name, seconds in timers.items():
-            for n in lengths[name]:
-                times[name][n].append(seconds(n))
+            times[name].append(seconds(steps))
     return times
 
 
-def rates_of(times, pick, batch_size, steps, warmup):
-    """Images/second of every timer from the seconds `pick` takes of each of
-    its lengths' rounds (a fresh timer: the difference of its two lengths)."""
-    rates = {}
-    for name, by_length in times.items():
-        seconds = {n: pick(rounds) for n, rounds in by_length.items()}
-        spent = seconds[warmup + steps] - seconds[warmup] if len(seconds) == 2 \
-            else seconds[steps]
-        rates[name] = steps * batch_size / spent if spent > 0 else float("nan")
-    return rates
+def rates_of(times, pick, batch_size, steps):
+    """Images/second of every timer from the seconds `pick` takes of its rounds."""
+    return {name: steps * batch_size / pick(rounds) for name, rounds in times.items()}
+
+
+def round_ratios(timers, batch_size, steps, warmup, rounds, unwarmed, numerator, denominator):
+    """`interleaved_rates`, and the rate ratio numerator / denominator within
+    each round (timed back to back, so a slow stretch of the machine that
+    spans a round cancels): (rates, [ratio of round 1, ...])."""
+    times = interleaved_times(timers, steps, warmup, rounds, unwarmed)
+    ratios = [times[denominator][i] / times[numerator][i] for i in range(rounds)]
+    return rates_of(times, min, batch_size, steps), ratios
 
 
 def device():

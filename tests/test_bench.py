@@ -48,7 +48,7 @@ END_TO_END_KEYS = {"reference_images_per_second", "fit_images_per_second",
 
 def test_tiny_end_to_end_bench_runs_bin_train_at_steps_per_execution():
     result = bench("train.py", "--tiny", "--steps=4", "--warmup=2", "--rounds=1",
-                   "--batch_size=8", "--steps_per_execution=2", "--clock=process")
+                   "--batch_size=8", "--steps_per_execution=2")
     assert END_TO_END_KEYS <= set(result) and all(result[k] > 0 for k in END_TO_END_KEYS)
     assert (result["model"], result["dataset"], result["steps_per_execution"]) == \
         ("tiny_vae", "xy_square", 2)
@@ -65,9 +65,10 @@ def test_end_to_end_bench_trains_the_beta_vae_config_on_sprites():
     assert (result["model"], result["dataset"]) == ("beta_vae", "sprites")
 
 
-def test_train_bench_refuses_end_to_end_of_a_method():
+@pytest.mark.parametrize("flags", [["--model=cfasl"], ["--clock=process"]])
+def test_train_bench_refuses_end_to_end_of_a_method_or_on_another_clock(flags):
     done = subprocess.run([sys.executable, os.path.join(ROOT, "bench", "train.py"),
-                           "--model=cfasl", "--end_to_end"],
+                           "--end_to_end", *flags],
                           capture_output=True, text=True, env=env(), cwd=ROOT, timeout=600)
     assert done.returncode != 0 and "--end_to_end" in done.stderr.strip().splitlines()[-1]
 
@@ -115,34 +116,24 @@ def bench_common():
 
 def test_round_ratios_pair_each_round_and_rates_keep_the_best():
     """Round 2 is a slow stretch (everything 2x slower): the best rates ignore
-    it, each round's ratio cancels it, and a fresh timer's fixed cost cancels."""
+    it, each round's ratio cancels it, and an unwarmed timer is only called
+    for its rounds."""
     slowness, calls = [1.0, 2.0], []
+
+    def slowed(n):
+        return n * slowness[max(0, calls.count(("plain", 10)) - 1)]
 
     def plain(n):
         calls.append(("plain", n))
-        return 0.01 * n * slowness[max(0, len([c for c in calls if c == ("plain", 10)]) - 1)]
+        return 0.01 * slowed(n)
 
-    def whole_run(n):  # 3 s of setup, then 0.02 s per step
+    def whole_run(n):  # a training run that times its own steps, 0.02 s each
         calls.append(("run", n))
-        return 3.0 + 0.02 * n * slowness[len([c for c in calls if c == ("plain", 10)]) - 1]
+        return 0.02 * slowed(n)
 
     rates, ratios = bench_common().round_ratios(
         {"plain": plain, "run": whole_run}, batch_size=4, steps=10, warmup=2, rounds=2,
-        fresh=["run"], numerator="run", denominator="plain")
-    assert calls == [("plain", 2), ("plain", 10), ("run", 12), ("run", 2),
-                     ("plain", 10), ("run", 12), ("run", 2)]
+        unwarmed=["run"], numerator="run", denominator="plain")
+    assert calls == [("plain", 2), ("plain", 10), ("run", 10), ("plain", 10), ("run", 10)]
     assert rates == pytest.approx({"plain": 40 / 0.1, "run": 40 / 0.2})
     assert ratios == pytest.approx([0.5, 0.5])
-
-
-def test_a_round_whose_fresh_runs_come_out_reversed_has_no_ratio():
-    setups = iter([3.0, 3.0, 3.0, 4.0])  # round 2's shorter run set up 1 s slower
-
-    def whole_run(n):
-        return next(setups) + 0.02 * n
-
-    rates, ratios = bench_common().round_ratios(
-        {"plain": lambda n: 0.01 * n, "run": whole_run}, batch_size=4, steps=10, warmup=2,
-        rounds=2, fresh=["run"], numerator="run", denominator="plain")
-    assert ratios == [pytest.approx(0.5), None]
-    assert rates["run"] == pytest.approx(40 / 0.2)

@@ -63,6 +63,16 @@ def test_model_directory_layout(trained):
     assert results["steps_per_second"] > 0
 
 
+def test_the_steady_rate_is_the_rate_after_the_first_line(trained):
+    """30 steps after the line at step 10: between the slowest and the fastest
+    of the three intervals' rates (printed to 1 img/s, batch size 8)."""
+    out = open(trained + ".out").read()
+    rates = [float(r) for r in re.findall(r"^step (?:20|30|40)/40 .*\| ([\d.]+) img/s \|",
+                                          out, re.M)]
+    steady = read_results(trained)["steady_steps_per_second"] * 8
+    assert len(rates) == 3 and min(rates) - 0.5 <= steady <= max(rates) + 0.5
+
+
 def test_finished_run_is_not_overwritten_without_flag(trained):
     before = os.path.getmtime(os.path.join(trained, "saved_model", "saved_model.pb"))
     again = train(trained, 40)

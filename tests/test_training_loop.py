@@ -156,3 +156,21 @@ def test_the_checkpoint_weights_check_sees_a_nan_in_one_traced_call():
     model.trainable_variables[0].assign(np.full((3, 2), np.nan, np.float32))
     assert not bool(callbacks._all_finite(model.trainable_variables))
     assert callbacks._all_finite.experimental_get_tracing_count() - traces <= 1
+
+
+def test_the_steady_rate_leaves_out_the_first_interval(monkeypatch):
+    """Lines at steps 10, 20, 30 at clock 5 (tracing), 6 and 8: 20 steps in 3 s."""
+    source = callbacks.BatchCounter(total=30)
+    logger = callbacks.ProgressLogger(source, every=10)
+    clock = iter([0.0, 5.0, 6.0, 8.0])
+    monkeypatch.setattr(callbacks.time, "time", lambda: next(clock))
+    logger.on_train_begin()
+    source.logs = {"loss": np.float32(1.0)}
+    for step in range(1, 31):
+        source.step = step
+        if step == 10:
+            assert logger.steady_steps_per_second() is None  # before any line
+        logger.on_train_batch_end(step)
+        if step == 10:
+            assert logger.steady_steps_per_second() is None  # one line: no interval yet
+    assert logger.steady_steps_per_second() == pytest.approx(20 / 3.0)

@@ -138,7 +138,8 @@ class ProgressLogger(StepCallback):
 
     `source` has `step`, `start`, `total` (None: unknown) and `logs`: a
     `StepDriver` or a `BatchCounter` placed before this callback. With a
-    `halt` (HaltCheck), nothing is reported from a halted run."""
+    `halt` (HaltCheck), nothing is reported from a halted run.
+    `steady_steps_per_second()` is the rate from the first line to the last."""
 
     def __init__(self, source, every, batch_size=None, halt=None, stream=None,
                  summary_writer=None):
@@ -148,7 +149,7 @@ class ProgressLogger(StepCallback):
         self.live = stream is not None and stream.isatty()
         self.writer = summary_writer
         self._write_scalars = None
-        self.began = self.mark = self.first = None
+        self.began = self.mark = self.first = self.last = None
         self.mark_step = source.start
 
     def on_train_begin(self, logs=None):
@@ -181,6 +182,14 @@ class ProgressLogger(StepCallback):
                                                tf.constant(list(values.values()), tf.float32))
         self.mark, self.mark_step = now, self.step
         self.first = self.first or (now, self.step)
+        self.last = (now, self.step)
+
+    def steady_steps_per_second(self):
+        """Steps/second between the first line and the last, so without the
+        first interval's tracing and warm-up; None before a second line."""
+        if self.first is None or self.last[1] == self.first[1]:
+            return None
+        return (self.last[1] - self.first[1]) / max(self.last[0] - self.first[0], 1e-9)
 
     def _scalar_writer(self, names):
         """One graph call writing train/<name> for every name (traced once)."""

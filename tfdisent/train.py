@@ -190,9 +190,11 @@ def train(model_dir, overwrite=False, strategy_name="default", config_text="",
             return None
         export.export(net, os.path.join(model_dir, "saved_model"))
         final = {k: float(np.mean(v)) for k, v in (driver.logs or {}).items()}
+        progress = next(c for c in run_callbacks if isinstance(c, callbacks.ProgressLogger))
         final.update(elapsed_time=elapsed, steps=training_steps,
                      steps_per_second=remaining / elapsed if elapsed > 0 and remaining > 0
-                     else 0.0, dataset=data.name if hasattr(data, "name") else "")
+                     else 0.0, steady_steps_per_second=progress.steady_steps_per_second(),
+                     dataset=data.name if hasattr(data, "name") else "")
         results.update_result_directory(os.path.join(model_dir, "results"), "train",
                                         final, operative_gin=gin.operative_config_str())
         return final

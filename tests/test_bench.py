@@ -97,6 +97,7 @@ def test_sprites_render_bench_checks_the_bits():
     result = bench("sprites_render.py", "--rounds=1", "--batch_size=8")
     assert result["checked_images"] == 800 == result["identical_images"]
     assert set(result["milliseconds_per_batch"]) == {"ours", "reference"}
+    assert result["fill_seconds"] > 0
 
 
 def test_encoder_call_size_bench_compares_codes_bit_for_bit():

@@ -1,5 +1,6 @@
 """The procedural dSprites grid: exact factors, determinism, geometry."""
 
+import concurrent.futures
 from unittest import mock
 
 import numpy as np
@@ -210,6 +211,58 @@ def test_heart_cubes_as_products_keep_the_bits_of_powers(sprites):
     u, v = rng.uniform(-12, 12, size=(2, 200000))
     np.testing.assert_array_equal(S._inside_heart(u, v), heart_with_powers(u, v))
     shapes = (S._inside_square, S._inside_ellipse, heart_with_powers)
-    with mock.patch.object(S, "INSIDE_SHAPE", shapes):
-        expected = sprites.observations_from_factors_uint8(factors)
+    with mock.patch.object(S, "INSIDE_SHAPE", shapes):  # rendered, not from the cache
+        expected = S.render_sprites(**S.grid_parameters(factors))
     np.testing.assert_array_equal(images, expected)
+
+
+@pytest.fixture
+def empty_cache(monkeypatch):
+    """The process's window cache, emptied for one test (and put back)."""
+    for name in ("_windows", "_ready"):
+        kept = getattr(S.Sprites, name)
+        monkeypatch.setattr(S.Sprites, name, np.zeros(kept.shape, kept.dtype))
+
+
+def rendered(factors):
+    return S.render_sprites(**S.grid_parameters(factors))
+
+
+def test_cached_windows_are_the_rendered_sprites(sprites, empty_cache):
+    """Cold, then warm, then from four threads at once: every image is the
+    one render_sprites draws."""
+    batches = [sprites.sample_factors(64, np.random.RandomState(seed)) for seed in range(12)]
+    for factors in batches[:4]:
+        np.testing.assert_array_equal(render(sprites, factors), rendered(factors))  # cold
+        np.testing.assert_array_equal(render(sprites, factors), rendered(factors))  # warm
+    with concurrent.futures.ThreadPoolExecutor(4) as pool:
+        images = list(pool.map(lambda f: render(sprites, f), batches[4:]))
+    for factors, got in zip(batches[4:], images):
+        np.testing.assert_array_equal(got, rendered(factors))
+
+
+def test_a_strip_is_rendered_once(sprites, empty_cache):
+    """After one image, its 31 neighbours along y come from the cache, and
+    an image of another strip is rendered."""
+    render(sprites, [[2, 3, 7, 5, 9]])
+    assert S.Sprites._ready.sum() == 1 and S.Sprites._ready[2, 3, 7, 5]
+    strip = np.column_stack([np.tile([2, 3, 7, 5], (32, 1)), np.arange(32)])
+    expected = rendered(strip)
+    with mock.patch.object(S, "sprite_windows", side_effect=AssertionError("rendered")):
+        np.testing.assert_array_equal(render(sprites, strip), expected)
+        with pytest.raises(AssertionError, match="rendered"):
+            render(sprites, [[2, 3, 7, 6, 9]])
+
+
+def test_precompute_fills_the_whole_cache_once(sprites, empty_cache):
+    """With blank windows standing in for the rendering: 64 strips per
+    render, nothing rendered twice, and later batches gather the cache."""
+    def blank(shape, **_):
+        return np.zeros((len(shape), S.WINDOW, S.WINDOW), bool)
+    with mock.patch.object(S, "sprite_windows", side_effect=blank) as windows:
+        sprites.precompute()
+        calls = windows.call_count
+        sprites.precompute()
+        images = render(sprites, sprites.sample_factors(256, np.random.RandomState(3)))
+    assert S.Sprites._ready.all() and windows.call_count == calls == 23040 // 64
+    assert not images.any()

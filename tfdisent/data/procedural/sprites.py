@@ -186,9 +186,9 @@ class Sprites(GroundTruthData):
         with self._lock:
             strips = np.unique(strips, axis=0)
             missing = strips[~self._ready[tuple(strips.T)]]
+            ys = np.arange(len(POSITIONS))
             for start in range(0, len(missing), self._STRIPS_PER_RENDER):
                 chunk = missing[start:start + self._STRIPS_PER_RENDER]
-                ys = np.arange(len(POSITIONS))
                 factors = np.concatenate([np.repeat(chunk, len(ys), axis=0),
                                           np.tile(ys, len(chunk))[:, None]], 1)
                 windows = sprite_windows(**grid_parameters(factors))

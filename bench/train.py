@@ -19,8 +19,9 @@ final checkpoint and export. (Timing two runs of different lengths and
 taking the difference, as before, added the spread of two start-ups to every
 round: 2.5 to 8.3 s for the same 32-step run.)
 
-With --dataset=shapes3d the procedural renderer's view cache (shared by
-every instance in the process) is filled before timing.
+The procedural renderers' caches (shapes3d's ray-cast views, sprites'
+windows; each shared by every instance in the process) are filled before
+timing.
 
 --tiny: --end_to_end with a few-thousand-parameter VAE on 8x8 xy_square
 images, where the per-step overhead dominates as it does on a GPU.
@@ -171,7 +172,7 @@ def end_to_end_benchmark(tiny, dataset, batch_size, steps, warmup, rounds, jit_c
         options, nets = {}, dlib_nets
     bindings.append("dataset.name = %r" % dataset)
     data = registry.get(dataset, **options)
-    if hasattr(data, "precompute"):  # shapes3d: ray cast its views once per process
+    if hasattr(data, "precompute"):  # fill the renderer's cache once per process
         data.precompute()
     images = binary_images(batch_size, data.observation_shape)
     timers = {"reference": reference_timer(nets, images, jit_compile),

@@ -149,7 +149,7 @@ class ProgressLogger(StepCallback):
         self.live = stream is not None and stream.isatty()
         self.writer = summary_writer
         self._write_scalars = None
-        self.began = self.mark = self.first = self.last = None
+        self.began = self.mark = self.first = None
         self.mark_step = source.start
 
     def on_train_begin(self, logs=None):
@@ -182,14 +182,14 @@ class ProgressLogger(StepCallback):
                                                tf.constant(list(values.values()), tf.float32))
         self.mark, self.mark_step = now, self.step
         self.first = self.first or (now, self.step)
-        self.last = (now, self.step)
 
     def steady_steps_per_second(self):
         """Steps/second between the first line and the last, so without the
-        first interval's tracing and warm-up; None before a second line."""
-        if self.first is None or self.last[1] == self.first[1]:
+        first interval's tracing and warm-up; None before a second line.
+        (After a line, `mark` is that line's time and step.)"""
+        if self.first is None or self.mark_step == self.first[1]:
             return None
-        return (self.last[1] - self.first[1]) / max(self.last[0] - self.first[0], 1e-9)
+        return (self.mark_step - self.first[1]) / max(self.mark - self.first[0], 1e-9)
 
     def _scalar_writer(self, names):
         """One graph call writing train/<name> for every name (traced once)."""

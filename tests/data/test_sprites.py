@@ -196,6 +196,10 @@ def test_bad_factors_raise(sprites):
         render(sprites, [[0, 0, 0, 0]])
 
 
+def rendered(factors):
+    return S.render_sprites(**S.grid_parameters(factors))
+
+
 def test_heart_cubes_as_products_keep_the_bits_of_powers(sprites):
     """The heart once cubed with numpy powers; random grid images, hearts
     only, keep every bit (the whole grid: bench/sprites_render.py --all)."""
@@ -212,7 +216,7 @@ def test_heart_cubes_as_products_keep_the_bits_of_powers(sprites):
     np.testing.assert_array_equal(S._inside_heart(u, v), heart_with_powers(u, v))
     shapes = (S._inside_square, S._inside_ellipse, heart_with_powers)
     with mock.patch.object(S, "INSIDE_SHAPE", shapes):  # rendered, not from the cache
-        expected = S.render_sprites(**S.grid_parameters(factors))
+        expected = rendered(factors)
     np.testing.assert_array_equal(images, expected)
 
 
@@ -222,10 +226,6 @@ def empty_cache(monkeypatch):
     for name in ("_windows", "_ready"):
         kept = getattr(S.Sprites, name)
         monkeypatch.setattr(S.Sprites, name, np.zeros(kept.shape, kept.dtype))
-
-
-def rendered(factors):
-    return S.render_sprites(**S.grid_parameters(factors))
 
 
 def test_cached_windows_are_the_rendered_sprites(sprites, empty_cache):

@@ -11,7 +11,7 @@ from tfdisent import gin_config, studies
 from tfdisent.studies.study import Selection, scaled_steps, slug
 
 EXPECTED_RUNS = {"unsupervised_study_v1": 1800, "cfasl": 650, "mipe": 60, "qlae": 35,
-                 "deft": 80, "cpu_sanity": 30}
+                 "deft": 80, "cpu_sanity": 30, "cpu_evidence": 60}
 
 
 def test_every_study_is_registered_with_its_size():

@@ -11,6 +11,7 @@ import importlib
 # --study name -> module defining STUDY.
 _MODULES = {
     "cpu_sanity": "tfdisent.studies.cpu_sanity",
+    "cpu_evidence": "tfdisent.studies.cpu_evidence",
     "unsupervised_study_v1": "tfdisent.studies.unsupervised_study_v1",
     "cfasl": "tfdisent.studies.cfasl",
     "mipe": "tfdisent.studies.mipe",

@@ -50,7 +50,7 @@ def _value(run_dir, column):
                         "evaluation.json")
     if not os.path.isfile(path):
         return float("nan")
-    value = load_json(path).get("evaluation_results." + column.key)
+    value = load_json(path).get(column.result_key)
     if not isinstance(value, (int, float)) or isinstance(value, bool):
         return float("nan")
     return float(value) * column.scale

@@ -63,13 +63,59 @@ class MetricConfig:
 
 @dataclasses.dataclass(frozen=True)
 class Column:
-    """A table column: the value `key` of the metric config `metric`
-    (as in evaluation_results.<key>), multiplied by `scale` for display."""
+    """A table column: the value `key` of the metric config `metric` (as in
+    <step>_results.<key> of its aggregate; step "train" reads the training
+    results carried into it), multiplied by `scale` for display."""
 
     name: str
     metric: str
     key: str
     scale: float = 1.0
+    step: str = "evaluation"
+
+    @property
+    def result_key(self):
+        return "%s_results.%s" % (self.step, self.key)
+
+
+@dataclasses.dataclass(frozen=True)
+class Claim:
+    """A paper's claim about two rows of a comparison, tested one-sided.
+
+    direction: "greater" (row `first` above row `second` in `column`),
+      "less", "not_less" (non-inferiority: held unless `first` is
+      significantly below `second`) or "less_variance" (`first` spreads less
+      over seeds than `second`).
+    """
+
+    first: str
+    second: str
+    column: str
+    direction: str = "greater"
+
+    def __post_init__(self):
+        if self.direction not in CLAIM_DIRECTIONS:
+            raise ValueError("claim direction must be one of %s, got %r"
+                             % (", ".join(CLAIM_DIRECTIONS), self.direction))
+
+
+CLAIM_DIRECTIONS = ("greater", "less", "not_less", "less_variance")
+
+
+@dataclasses.dataclass(frozen=True)
+class Comparison:
+    """A group of rows of one dataset that a paper compares, with its claims.
+
+    rows: model names (Run.model) in display order; source: where the claim
+    comes from; note: the setting, as the report states it.
+    """
+
+    name: str
+    dataset: str
+    rows: Tuple[str, ...]
+    claims: Tuple[Claim, ...]
+    source: str = ""
+    note: str = ""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -111,6 +157,7 @@ class Study:
         numbers shown beside ours; `published_source` says where they are from.
       fixed_datasets: the study's runs name their datasets themselves
         (--dataset is refused).
+      comparisons: groups of rows with the claims the report tests.
     """
 
     name: str
@@ -124,6 +171,7 @@ class Study:
         dataclasses.field(default_factory=dict)
     published_source: str = ""
     fixed_datasets: bool = False
+    comparisons: Tuple[Comparison, ...] = ()
 
     def runs(self, dataset=None):
         """The ordered runs; index = --model_num."""

@@ -111,3 +111,17 @@ def test_bin_aggregate(tmp_path):
     assert missing.returncode == 1
     assert missing.stderr.strip().splitlines()[-1].startswith(
             "error: FileNotFoundError: no results files match")
+
+
+def test_curves_of_model_directories_pool_by_step(tmp_path):
+    from tfdisent.curves import records
+    pattern = _write_runs(tmp_path, RUNS[:3])
+    for run, mig in ((0, 0.2), (1, 0.4), (2, 0.9)):
+        records.append(str(tmp_path / ("run%d" % run)), 1000, {"mig.discrete_mig": mig}, 60.0)
+        records.append(str(tmp_path / ("run%d" % run)), 200, {"mig.discrete_mig": 0.1}, 12.0)
+    header, rows = aggregate.aggregate(pattern, str(tmp_path / "curves.csv"),
+                                       value_prefix="curves.")
+    table = {row[header.index("metric")]: row for row in rows}
+    assert list(table) == ["mig.discrete_mig.step_0000200", "mig.discrete_mig.step_0001000"]
+    late = table["mig.discrete_mig.step_0001000"]
+    assert late[header.index("n")] == 3 and late[header.index("mean")] == pytest.approx(0.5)

@@ -1,5 +1,6 @@
 """tf.distribute on CPU: MirroredStrategy over two logical devices matches
-one device; two MultiWorkerMirroredStrategy workers end with equal weights."""
+one device; two MultiWorkerMirroredStrategy workers end with equal weights
+(and only the chief scores metrics during training)."""
 
 import json
 import os
@@ -36,6 +37,9 @@ def test_two_workers_end_with_identical_weights(tmp_path):
                     "--gin_bindings=model.training_steps = 6",
                     "--gin_bindings=model.batch_size = 8",
                     "--gin_bindings=model.image_every = 0",
+                    "--gin_bindings=model.eval_every = 3",
+                    "--gin_bindings=model.eval_config = ['metrics/mig.gin']",
+                    "--gin_bindings=model.eval_bindings = ['mig.num_train = 200']",
                     "--strategy=multi_worker", "--model_dir=%s" % model_dir),
             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
             env=env(TF_CONFIG=tf_config), cwd=ROOT))
@@ -51,6 +55,11 @@ def test_two_workers_end_with_identical_weights(tmp_path):
     for name in names:
         np.testing.assert_array_equal(a.get_tensor(name), b.get_tensor(name))
     assert os.path.exists(os.path.join(model_dir, "saved_model", "saved_model.pb"))
+    # Only the chief scores: each step once, nothing under the other worker.
+    from tfdisent.curves import records
+    assert [(r["step"], r["metric"]) for r in records.read(model_dir)] == [
+        (3, "mig.discrete_mig"), (6, "mig.discrete_mig")]
+    assert not os.path.exists(os.path.join(model_dir, "workers", "worker_1", "curves"))
 
 
 @pytest.mark.slow

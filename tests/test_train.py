@@ -164,9 +164,9 @@ def test_killed_run_resumes_from_last_checkpoint(tmp_path):
     assert int(model.global_step.numpy()) == 400
     assert int(model.optimizer.iterations.numpy()) == 400  # optimizer state restored
     # The same command on a changed config is refused, not silently mixed.
-    other = run_bin("train", *TINY, "--gin_bindings=model.training_steps = 500",
-                    "--model_dir=%s" % model_dir, *args)
-    assert other.returncode != 0
+    other = run_bin("train", *TINY, "--gin_bindings=model.training_steps = 400",
+                    "--gin_bindings=model.batch_size = 16", "--model_dir=%s" % model_dir, *args)
+    assert other.returncode != 0 and "model.batch_size" in other.stderr
 
 
 def test_nan_stops_and_keeps_the_last_good_checkpoint(tmp_path):

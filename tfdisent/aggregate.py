@@ -7,7 +7,9 @@ pool into one group, and a different model, hyper-parameter, dataset,
 representation or metric setting makes a new group. The table shows the
 configuration keys that differ between groups (and the dataset and model
 keys), then one row per group and metric: n (finite values), mean, std
-(ddof = 1; empty for n < 2).
+(ddof = 1; empty for n < 2). The metrics during training of a model
+directory whose results/aggregate/*.json is read come along as
+"curves.<metric key>.step_<step>" (value prefix "curves.").
 """
 
 import csv
@@ -18,6 +20,7 @@ import os
 import numpy as np
 
 from tfdisent import results
+from tfdisent.curves import records as curve_records
 
 SEED_NAMES = ("random_seed", "seed")
 # Shown even when every group has the same value: what was trained, on what.
@@ -39,7 +42,7 @@ def aggregate(input_pattern, output, group_by=None,
     paths = sorted(glob.glob(input_pattern, recursive=True))
     if not paths:
         raise FileNotFoundError("no results files match %s" % input_pattern)
-    header, rows = summarize([results.load_aggregate(p) for p in paths],
+    header, rows = summarize([with_curves(results.load_aggregate(p), p) for p in paths],
                              group_by, value_prefix)
     base, extension = os.path.splitext(output)
     if extension not in (".csv", ".md"):
@@ -49,6 +52,18 @@ def aggregate(input_pattern, output, group_by=None,
     if extension in (None, ".md"):
         write_markdown(header, rows, base + ".md")
     return header, rows
+
+
+def with_curves(record, path):
+    """`record` plus the run's metrics during training as
+    "curves.<metric key>.step_<step, 7 digits>" when `path` is a model
+    directory's results/aggregate/<step>.json (summarise them with
+    value_prefix "curves.")."""
+    model_dir = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(path))))
+    record = dict(record)
+    for r in curve_records.read(model_dir):
+        record["curves.%s.step_%07d" % (r["metric"], r["step"])] = r["value"]
+    return record
 
 
 def summarize(records, group_by=None, value_prefix="evaluation_results."):

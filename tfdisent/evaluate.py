@@ -23,6 +23,7 @@ no dataset, no TensorFlow.
 """
 
 import ast
+import contextlib
 import inspect
 import os
 import shutil
@@ -36,7 +37,7 @@ from absl import logging
 from tfdisent import errors, gin_config, results
 from tfdisent.data import registry
 from tfdisent.metrics import api, code_memo, saved_codes, utils
-from tfdisent.representation import SavedModelRepresentation
+from tfdisent.representation import BatchedRepresentation, SavedModelRepresentation
 
 # gin name (disentanglement_lib's where it has one) -> sampler.
 METRICS = api.METRICS
@@ -168,7 +169,7 @@ def run_metrics(metrics, ground_truth_data, representation_function, random_seed
         prefix = "" if single else label + "."
         print("metric %d/%d: %s (%.0f s so far)" % (number, len(metrics), label,
                                                     time.time() - began), flush=True)
-        if isinstance(representation_function, SavedModelRepresentation):
+        if isinstance(representation_function, BatchedRepresentation):
             representation_function.reset_noise(random_seed)
         start = time.time()
         try:
@@ -311,24 +312,55 @@ def evaluate_with_gin(output_dir, model_dir=None, saved_model=None,
     try:
         settings = evaluation_settings()
         codes, factor_bins = settings.pop("codes"), settings.pop("factor_bins")
-        workers = utils.num_workers(settings.pop("num_workers"))
-        reuse_codes = settings.pop("reuse_codes")
         if codes is not None:
             if model_dir is not None or saved_model is not None:
                 raise ValueError("--codes scores saved codes; give it without "
                                  "--model_dir and --saved_model")
-            with workers:
+            with utils.num_workers(settings["num_workers"]):
                 return _evaluate_codes_with_gin(output_dir, codes, factor_bins,
                                                 settings["random_seed"], overwrite)
         check_output_dir(output_dir, overwrite, protected=(model_dir, saved_model))
-        metrics = _gin_metrics(settings.pop("evaluation_fn"))
+        suite = MetricSuite(settings)
         dataset = _gin_dataset(model_dir, saved_model)
-        with workers, code_memo.reusing_codes(reuse_codes):
-            return evaluate(output_dir, metrics, model_dir=model_dir,
+        with suite.context():
+            return evaluate(output_dir, suite.metrics, model_dir=model_dir,
                             saved_model=saved_model, dataset=dataset,
-                            overwrite=overwrite, **settings)
+                            overwrite=overwrite, **suite.representation_settings)
     finally:
         gin.clear_config()
+
+
+class MetricSuite:
+    """The metrics and evaluation settings of the parsed gin config (as
+    bin/evaluate reads them), to score any representation function: bin/evaluate
+    scores a SavedModel with it, training scores its snapshots (tfdisent.curves)."""
+
+    def __init__(self, settings=None):
+        register_metrics()
+        settings = dict(settings or evaluation_settings())
+        if settings.pop("codes", None) is not None:
+            raise ValueError("evaluation.codes scores a codes file, not a model")
+        settings.pop("factor_bins", None)
+        self.num_workers = settings.pop("num_workers")
+        self.reuse_codes = settings.pop("reuse_codes")
+        self.metrics = _gin_metrics(settings.pop("evaluation_fn"))
+        self.random_seed = settings["random_seed"]
+        # representation, random_seed, batch_size: what `evaluate` takes.
+        self.representation_settings = settings
+
+    @contextlib.contextmanager
+    def context(self):
+        """The worker count and code reuse the config asks for."""
+        with utils.num_workers(self.num_workers), code_memo.reusing_codes(self.reuse_codes):
+            yield
+
+    def score(self, dataset, representation_function, log=None):
+        """Every metric on `representation_function`, with no codes kept from
+        an earlier call (its weights may have changed since)."""
+        utils.clear_sampling_cache()
+        with self.context():
+            return run_metrics(self.metrics, dataset, representation_function,
+                               self.random_seed, log=log)
 
 
 def _evaluate_codes_with_gin(output_dir, codes, factor_bins, random_seed,

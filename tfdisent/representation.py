@@ -26,24 +26,23 @@ _SIGNATURES = {
 }
 
 
-class SavedModelRepresentation:
+class BatchedRepresentation:
     """Callable images [N, H, W, C] float32 in [0, 1] -> codes [N, K] float32,
-    evaluated in batches of `batch_size`."""
+    encoded in batches of `batch_size` by `function(images) -> outputs`
+    (the outputs of the signature `kind` reads, as numpy-convertible tensors).
+    """
 
-    def __init__(self, path, kind="representation", batch_size=64, random_seed=0):
-        if kind not in _SIGNATURES:
-            raise ValueError("evaluation.representation must be one of %s, got %r"
-                             % (", ".join(sorted(_SIGNATURES)), kind))
-        self.path = path
+    def __init__(self, function, input_shape, kind="representation", batch_size=64,
+                 random_seed=0, source="the model"):
+        check_kind(kind)
         self.kind = kind
         self.batch_size = int(batch_size)
+        self.input_shape = tuple(input_shape)
         self.reset_noise(random_seed)
         self._signature_name, self._keys = _SIGNATURES[kind]
-        # The loaded object owns the variables the signature captures: keep it.
-        self._saved_model, self._function, self._input_name, self.input_shape = (
-                _load_signature(path, self._signature_name, self._keys))
-        # Codebook-valued codes (what InfoMEC's default estimator follows).
-        self.discrete_latents = kind == "representation" and recorded_discrete(path)
+        self._function = function
+        self._source = source
+        self.discrete_latents = False
 
     def __call__(self, images):
         images = np.asarray(images, dtype=np.float32)
@@ -69,21 +68,49 @@ class SavedModelRepresentation:
                 e is None or e == a for e, a in zip(expected, actual))
         if not fits:
             raise ValueError(
-                    "%s have shape %s but the SavedModel's %r signature expects "
-                    "images of shape %s (%s)" % (
-                            source, actual, self._signature_name,
-                            tuple(self.input_shape), self.path))
+                    "%s have shape %s but the %r signature of %s expects images of "
+                    "shape %s" % (source, actual, self._signature_name, self._source,
+                                  tuple(self.input_shape)))
 
     def _encode(self, images):
-        outputs = self._function(**{self._input_name: images})
+        outputs = self._function(images)
         if self.kind == "representation":
-            return outputs["default"].numpy()
-        mean = outputs["mean"].numpy()
+            return np.asarray(outputs["default"])
+        mean = np.asarray(outputs["mean"])
         if self.kind == "mean":
             return mean
-        logvar = outputs["logvar"].numpy()
+        logvar = np.asarray(outputs["logvar"])
         noise = self._random_state.standard_normal(size=mean.shape).astype(mean.dtype)
         return mean + np.exp(logvar / 2) * noise
+
+
+class SavedModelRepresentation(BatchedRepresentation):
+    """The representation a SavedModel's signatures compute (what bin/evaluate
+    scores)."""
+
+    def __init__(self, path, kind="representation", batch_size=64, random_seed=0):
+        check_kind(kind)
+        self.path = path
+        signature_name, keys = _SIGNATURES[kind]
+        # The loaded object owns the variables the signature captures: keep it.
+        self._saved_model, function, input_name, input_shape = (
+                _load_signature(path, signature_name, keys))
+        super().__init__(lambda images: function(**{input_name: images}), input_shape,
+                         kind, batch_size, random_seed, source="the SavedModel at %s" % path)
+        # Codebook-valued codes (what InfoMEC's default estimator follows).
+        self.discrete_latents = kind == "representation" and recorded_discrete(path)
+
+
+def check_kind(kind):
+    if kind not in _SIGNATURES:
+        raise ValueError("evaluation.representation must be one of %s, got %r"
+                         % (", ".join(sorted(_SIGNATURES)), kind))
+
+
+def signature_outputs(kind):
+    """(signature name, output keys) that representation `kind` reads."""
+    check_kind(kind)
+    return _SIGNATURES[kind]
 
 
 def recorded_discrete(path):

@@ -21,7 +21,8 @@ import tensorflow as tf
 
 from tfdisent import (callbacks, errors, export, gin_config, optimizers, preemption, results,
                       run_lock, strategy as strategies, traced_checkpoint, training_loop)
-from tfdisent.data import pipelines, registry
+from tfdisent.curves import chief as curves_chief
+from tfdisent.data import correlated, pipelines, registry
 from tfdisent.data.ground_truth import StateSpace
 from tfdisent.models import vae as vae_lib
 from tfdisent.models import regularizers  # noqa: F401  (registers gin names)
@@ -34,7 +35,12 @@ class ModelDirectoryError(ValueError):
 
 
 def prepare_model_dir(model_dir, overwrite, config_text):
-    """Creates, resumes or refuses `model_dir`. Returns True when resuming."""
+    """Creates, resumes or refuses `model_dir`. Returns True when resuming.
+
+    A finished run whose config differs only by a larger
+    model.training_steps is continued: its results move to
+    results/history/steps_<old steps>/ and training goes on from its last
+    checkpoint. Any other difference is refused, naming the bindings."""
     checkpoints = os.path.join(model_dir, "checkpoints")
     if overwrite and os.path.exists(model_dir):
         _clear(model_dir)
@@ -44,21 +50,68 @@ def prepare_model_dir(model_dir, overwrite, config_text):
             raise ModelDirectoryError(
                 "%s exists and is not a tfdisent run; pass --overwrite to "
                 "replace it" % model_dir)
-        if os.path.exists(os.path.join(model_dir, "results", "json",
-                                       "train_results.json")):
-            raise ModelDirectoryError(
-                "%s holds a finished run; pass --overwrite to train again"
-                % model_dir)
         with open(saved) as f:
-            if f.read() != config_text:
-                raise ModelDirectoryError(
-                    "%s was started with a different config (%s); pass "
-                    "--overwrite to start again" % (model_dir, saved))
+            saved_text = f.read()
+        finished = os.path.exists(os.path.join(model_dir, "results", "json",
+                                               "train_results.json"))
+        differing = config_differences(saved_text, config_text)
+        if finished and differing == [STEPS_BINDING]:
+            _continue_finished(model_dir, saved_text, config_text)
+        elif differing:
+            raise ModelDirectoryError(
+                "%s was started with a different config (%s: %s); pass --overwrite "
+                "to start again" % (model_dir, saved, ", ".join(differing)))
+        elif finished:
+            raise ModelDirectoryError(
+                "%s holds a finished run; pass --overwrite to train again, or a "
+                "larger %s to train on" % (model_dir, STEPS_BINDING))
         return True
     os.makedirs(checkpoints, exist_ok=True)
     with open(os.path.join(checkpoints, CONFIG_FILE), "w") as f:
         f.write(config_text)
     return False
+
+
+STEPS_BINDING = "model.training_steps"
+HISTORY_DIR = os.path.join("results", "history")
+
+
+def config_differences(old_text, new_text):
+    """The bindings (and macros) whose values differ between two gin config
+    texts, sorted."""
+    old, new = results.gin_config_to_dict(old_text), results.gin_config_to_dict(new_text)
+    return sorted(k for k in set(old) | set(new) if old.get(k) != new.get(k))
+
+
+def _continue_finished(model_dir, saved_text, config_text):
+    """Archives a finished run's results and records the longer config."""
+    old_steps = int(results.gin_config_to_dict(saved_text).get(STEPS_BINDING, 0))
+    new_steps = int(results.gin_config_to_dict(config_text)[STEPS_BINDING])
+    if new_steps <= old_steps:
+        raise ModelDirectoryError(
+            "%s holds a finished run of %d steps; %s = %d does not train it longer "
+            "(pass --overwrite to train again)" % (model_dir, old_steps, STEPS_BINDING,
+                                                  new_steps))
+    archive = os.path.join(model_dir, HISTORY_DIR, "steps_%d" % old_steps)
+    os.makedirs(archive, exist_ok=True)
+    for name in ("gin", "json", "aggregate"):
+        path = os.path.join(model_dir, "results", name)
+        if os.path.isdir(path):
+            shutil.move(path, os.path.join(archive, name))
+    shutil.rmtree(os.path.join(model_dir, "saved_model"), ignore_errors=True)
+    with open(os.path.join(model_dir, "checkpoints", CONFIG_FILE), "w") as f:
+        f.write(config_text)
+    print("Training the finished run in %s on from %d to %d steps; its results are "
+          "kept in %s" % (model_dir, old_steps, new_steps, archive))
+
+
+def continued_from(model_dir):
+    """The step counts of the earlier finished runs this run continues."""
+    history = os.path.join(model_dir, HISTORY_DIR)
+    if not os.path.isdir(history):
+        return []
+    return sorted(int(name[len("steps_"):]) for name in os.listdir(history)
+                  if name.startswith("steps_"))
 
 
 def _entries(model_dir):
@@ -134,8 +187,15 @@ def train(model_dir, overwrite=False, strategy_name="default", config_text="",
           model=vae_lib.VAE, training_steps=300000, batch_size=64,
           random_seed=0, optimizer=None, jit_compile=False,
           checkpoint_every=1000, log_every=100, image_every=1000,
-          verbose=None, steps_per_execution=1):
+          verbose=None, steps_per_execution=1, eval_every=0, eval_config=(),
+          eval_bindings=()):
     """Trains `model` on the gin-configured dataset into `model_dir`.
+
+    With `eval_every` > 0 the chief scores the weights every `eval_every`
+    steps and at the last with the metric configs `eval_config` (and
+    `eval_bindings`) in a worker process (tfdisent.curves): the scores go to
+    MODEL_DIR/results/curves.jsonl and TensorBoard, the last ones into the
+    train results as "eval.<metric>.<key>".
 
     `steps_per_execution` steps run per host call (one graph); logs,
     checkpoints and preemption still land on their exact steps. `verbose`:
@@ -145,7 +205,12 @@ def train(model_dir, overwrite=False, strategy_name="default", config_text="",
     """
     strategy = strategies.make_strategy(strategy_name)
     chief = strategies.is_chief()
-    with _claimed(model_dir, overwrite, config_text, chief) as resuming:
+    if eval_every and not eval_config:
+        raise ValueError("model.eval_every = %d needs model.eval_config (metric gin "
+                         "files, e.g. ['metrics/mig.gin'])" % eval_every)
+    with _claimed(model_dir, overwrite, config_text, chief) as resuming, \
+            _curve_evaluator(model_dir, chief and eval_every, eval_config,
+                             eval_bindings) as evaluator:
         keras.utils.set_random_seed(random_seed)
         data = registry.get_configured()
         with strategy.scope():
@@ -162,14 +227,20 @@ def train(model_dir, overwrite=False, strategy_name="default", config_text="",
         if resuming or start:
             print("Resuming %s from step %d" % (model_dir, start))
         driver = training_loop.StepDriver(net, start, training_steps, steps_per_execution,
-                                          (log_every, checkpoint_every, image_every))
+                                          (log_every, checkpoint_every, image_every,
+                                           eval_every))
         halt = callbacks.HaltCheck(driver)
         run_callbacks = [halt, callbacks.PeriodicCheckpoint(driver, manager, checkpoint_every,
                                                             halt)]
         if chief:
             run_callbacks += _chief_callbacks(driver, halt, model_dir, data, batch_size,
                                               random_seed, log_every, image_every, verbose)
-        dataset = pipelines.image_batches(data, batch_size, random_seed, start_step=start)
+        if evaluator is not None:
+            run_callbacks.append(curves_chief.CurveCallback(driver, evaluator, eval_every, halt))
+            evaluator.wait_ready()
+        sampler, training_factors = correlated.training_sampler(data)
+        dataset = pipelines.image_batches(data, batch_size, random_seed, start_step=start,
+                                          factor_sampler=sampler)
         began = time.time()
         remaining = training_steps - start
         if remaining > 0:
@@ -189,12 +260,20 @@ def train(model_dir, overwrite=False, strategy_name="default", config_text="",
         if not chief:
             return None
         export.export(net, os.path.join(model_dir, "saved_model"))
+        scores, scored_step = evaluator.finish() if evaluator is not None else ({}, None)
         final = {k: float(np.mean(v)) for k, v in (driver.logs or {}).items()}
         progress = next(c for c in run_callbacks if isinstance(c, callbacks.ProgressLogger))
         final.update(elapsed_time=elapsed, steps=training_steps,
                      steps_per_second=remaining / elapsed if elapsed > 0 and remaining > 0
                      else 0.0, steady_steps_per_second=progress.steady_steps_per_second(),
                      dataset=data.name if hasattr(data, "name") else "")
+        if training_factors:
+            final["training_factors"] = training_factors
+        if continued_from(model_dir):
+            final["continued_from_steps"] = continued_from(model_dir)
+        if scored_step is not None:
+            final.update({"eval." + key: value for key, value in scores.items()},
+                         eval_step=scored_step)
         results.update_result_directory(os.path.join(model_dir, "results"), "train",
                                         final, operative_gin=gin.operative_config_str())
         return final
@@ -209,6 +288,20 @@ def _claimed(model_dir, overwrite, config_text, chief):
         return
     with run_lock.held(model_dir):
         yield prepare_model_dir(model_dir, overwrite, config_text)
+
+
+@contextlib.contextmanager
+def _curve_evaluator(model_dir, enabled, config_files, bindings):
+    """The chief's metric scoring process (None when off); ended on the way
+    out whatever happens (unscored snapshots wait on disk for a resume)."""
+    if not enabled:
+        yield None
+        return
+    evaluator = curves_chief.CurveEvaluator(model_dir, config_files, bindings).start()
+    try:
+        yield evaluator
+    finally:
+        evaluator.close()
 
 
 def _chief_callbacks(driver, halt, model_dir, data, batch_size, random_seed, log_every,
@@ -246,6 +339,18 @@ def train_with_gin(model_dir, overwrite=False, gin_config_files=(),
 
 def load_model(model_dir, checkpoint=None):
     """Rebuilds a trained model from its directory (config + checkpoint)."""
+    net, _ = rebuild(model_dir)
+    if checkpoint:
+        checkpoint_for(net).restore(checkpoint).expect_partial()
+    elif restore_newest(checkpoint_for(net), os.path.join(model_dir, "checkpoints"),
+                        complete=False) is None:
+        raise FileNotFoundError("no checkpoint in %s" % os.path.join(model_dir, "checkpoints"))
+    return net
+
+
+def rebuild(model_dir):
+    """The untrained model of a model directory and its training dataset,
+    built from MODEL_DIR/checkpoints/config.gin (parsed into gin)."""
     config = os.path.join(model_dir, "checkpoints", CONFIG_FILE)
     if not os.path.exists(config):
         raise FileNotFoundError("%s is not a tfdisent model directory (no %s)"
@@ -259,12 +364,7 @@ def load_model(model_dir, checkpoint=None):
     net = build_model(_configurable(model_fn), data, seed)
     net.compile(optimizer=optimizers.make_optimizer())
     net.build_optimizers()
-    if checkpoint:
-        checkpoint_for(net).restore(checkpoint).expect_partial()
-    elif restore_newest(checkpoint_for(net), os.path.join(model_dir, "checkpoints"),
-                        complete=False) is None:
-        raise FileNotFoundError("no checkpoint in %s" % os.path.join(model_dir, "checkpoints"))
-    return net
+    return net, data
 
 
 def _bound(name):

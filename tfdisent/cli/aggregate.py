@@ -13,7 +13,8 @@ flags.DEFINE_string("output", None, "FILE.csv, FILE.md, or FILE (writes both).",
 flags.DEFINE_list("group_by", None, "Configuration keys to group runs by "
                   "(default: every *_config key except seeds).")
 flags.DEFINE_string("values", "evaluation_results.", "Prefix of the result keys "
-                    "summarised (e.g. train_results.).")
+                    "summarised (e.g. train_results.; curves. for the metrics during training of "
+                    "MODEL_DIR/results/aggregate/train.json inputs).")
 
 
 def main(argv):

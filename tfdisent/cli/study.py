@@ -3,9 +3,11 @@
     bin/study --study=cfasl --list
     bin/study --study=cfasl --model_num=N --output_dir=DIR     # one run (job arrays)
     bin/study --study=cfasl --all --parallel=2 --output_dir=DIR [--runs=0-9,12]
-    bin/study --study=cfasl --report --output_dir=DIR
+    bin/study --study=cfasl --report --output_dir=DIR [--report_to=docs/results/NAME.md]
+    bin/study --study=cfasl --copy_results=DEST --output_dir=DIR   # the files a report reads
 """
 
+import os
 import sys
 
 from absl import app, flags
@@ -21,6 +23,10 @@ flags.DEFINE_bool("all", False, "Run every run (or --runs) on this machine.")
 flags.DEFINE_string("runs", "", "With --all: indices and ranges, e.g. 0-9,12.")
 flags.DEFINE_integer("parallel", 1, "With --all: processes at a time.")
 flags.DEFINE_bool("report", False, "Pool the finished runs into the paper's table.")
+flags.DEFINE_string("report_to", None, "With --report: the markdown's path (its "
+                    "pictures go beside it, in a directory of its name).")
+flags.DEFINE_string("copy_results", None, "Copy the small result files of the finished "
+                    "runs to COPY_RESULTS/STUDY/<run name>/ (a report can be made there).")
 flags.DEFINE_string("output_dir", None, "Runs go to OUTPUT_DIR/STUDY/<run name>/.")
 flags.DEFINE_string("dataset", None, "Dataset for every run (default: the study's).")
 flags.DEFINE_float("steps_scale", 1.0, "Multiplies every run's training steps "
@@ -31,9 +37,11 @@ def main(argv):
     from tfdisent import studies
     from tfdisent.studies import runner
     study = studies.get(FLAGS.study)
-    actions = [FLAGS.list, FLAGS.model_num is not None, FLAGS.all, FLAGS.report]
+    actions = [FLAGS.list, FLAGS.model_num is not None, FLAGS.all, FLAGS.report,
+               FLAGS.copy_results is not None]
     if sum(actions) != 1:
-        raise ValueError("give exactly one of --list, --model_num, --all, --report")
+        raise ValueError("give exactly one of --list, --model_num, --all, --report, "
+                         "--copy_results")
     if FLAGS.list:
         for index, run in enumerate(study.runs(FLAGS.dataset)):
             print("%d\t%s\t%s\t%s" % (index, run.name, " ".join(run.gin_configs),
@@ -43,8 +51,15 @@ def main(argv):
         raise ValueError("--output_dir is required")
     if FLAGS.report:
         from tfdisent.studies import report
-        written = report.write_report(study, FLAGS.output_dir, FLAGS.dataset)
+        written = report.write_report(study, FLAGS.output_dir, FLAGS.dataset,
+                                      FLAGS.report_to)
         print("report written to %s" % written)
+        return 0
+    if FLAGS.copy_results is not None:
+        copied = runner.copy_results(study, FLAGS.output_dir, FLAGS.copy_results,
+                                     FLAGS.dataset)
+        print("results of %d finished runs copied to %s" % (
+            copied, os.path.join(FLAGS.copy_results, study.name)))
         return 0
     common.quiet_tensorflow()
     from tfdisent import preemption

@@ -28,6 +28,10 @@ def main(argv):
         print("Trained %d steps in %.0f s (loss %.4g); SavedModel and results in %s"
               % (results["steps"], results["elapsed_time"], results.get("loss", float("nan")),
                  FLAGS.model_dir))
+        scores = {k[len("eval."):]: v for k, v in results.items() if k.startswith("eval.")}
+        if scores:
+            print("Scores at step %d: %s" % (results["eval_step"], ", ".join(
+                "%s %.3f" % kv for kv in sorted(scores.items()))))
 
 
 def run():

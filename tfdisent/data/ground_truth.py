@@ -42,6 +42,16 @@ class GroundTruthData:
             factors[:, i] = random_state.randint(size, size=num)
         return factors
 
+    def sample_training_factors(self, num, random_state):
+        """The factors the training pipeline draws: uniform (`sample_factors`)
+        unless the dataset trains on a distribution of its own (`correlation`);
+        metrics always draw `sample_factors`."""
+        return self.sample_factors(num, random_state)
+
+    # What `sample_training_factors` draws when it is not uniform (recorded
+    # in the train results), else None.
+    training_factors_description = None
+
     def observations_from_factors_uint8(self, factors, random_state):
         """Observations for factor rows as uint8 [N, H, W, C] (scaled by 1/255)."""
         raise NotImplementedError

@@ -36,10 +36,14 @@ def split_pairs(batch):
 
 
 def image_batches(data, batch_size, seed, start_step=0, with_factors=False,
-                  input_context=None):
-    """Infinite batches of i.i.d. observations (and factors if `with_factors`)."""
+                  input_context=None, factor_sampler=None):
+    """Infinite batches of i.i.d. observations (and factors if `with_factors`),
+    their factors drawn by `factor_sampler(num, random_state)` (default:
+    uniform, `data.sample_factors`)."""
+    sample = factor_sampler or data.sample_factors
+
     def factors_for(random_state, size):
-        return data.sample_factors(size, random_state)
+        return sample(size, random_state)
     return _batches(data, factors_for, _IID, batch_size, seed, start_step,
                     with_factors, input_context)
 

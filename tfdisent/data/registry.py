@@ -14,6 +14,7 @@ _DATASET_MODULES = (
     "tfdisent.data.procedural.sprites",
     "tfdisent.data.procedural.shapes3d",
     "tfdisent.data.procedural.synthetic",
+    "tfdisent.data.procedural.correlation",
     "tfdisent.data.procedural.variants",
     "tfdisent.data.files.dsprites",
     "tfdisent.data.files.shapes3d",

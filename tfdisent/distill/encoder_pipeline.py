@@ -83,6 +83,7 @@ def distill_encoder(teacher_encoder, data, output_dir, seed=0, memory_examples=1
     eval_set = image_batches(data, settings.batch_size, seed + 2, eval_examples)
     results.update(code_agreement(run.predict_outputs(teacher, eval_set)["mean"],
                                   run.predict_outputs(student, eval_set)["mean"]))
+    results.update(layer_agreement(teacher, student, eval_set))
     os.makedirs(os.path.join(output_dir, "student"), exist_ok=True)
     student_encoder.save(os.path.join(output_dir, "student", "encoder.keras"))
     return student_encoder, results
@@ -95,6 +96,20 @@ def code_agreement(teacher_means, student_means):
     return {"student.code_mse": error,
             "student.code_r2": 1.0 - error / max(variance, 1e-12),
             "student.code_cka": float(linear_cka(teacher_means, student_means))}
+
+
+def layer_agreement(teacher, student, dataset):
+    """Linear CKA between the teacher's and the student's hidden states of the
+    same depth (1 = first conv layer, ...; the image, 0, is left out), each
+    flattened per example, over the images of `dataset`:
+    {"student.cka.layer_<k>": value}."""
+    def hidden_states(model):
+        predict = tf.function(lambda x: model(x, training=False)["hidden_states"][1:])
+        batches = [[h.numpy().reshape(len(h), -1) for h in predict(x)] for x in dataset]
+        return [np.concatenate(layer) for layer in zip(*batches)]
+    teacher_states, student_states = hidden_states(teacher), hidden_states(student)
+    return {"student.cka.layer_%d" % k: float(linear_cka(t, s)) for k, (t, s) in
+            enumerate(zip(teacher_states, student_states), start=1)}
 
 
 def image_batches(data, batch_size, seed, num_examples=None):

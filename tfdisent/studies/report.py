@@ -15,18 +15,21 @@ import os
 
 import numpy as np
 
+from tfdisent.curves import records as curve_records
 from tfdisent.results import load_json
-from tfdisent.studies import runner
+from tfdisent.studies import claims, runner
 from tfdisent.studies.study import slug
 
 STATES = ("done", "failed", "unfinished", "missing")
 
 
 class RunRecord:
-    """A run, its state on disk and its column values (NaN when absent)."""
+    """A run, its state on disk, its column values (NaN when absent), its
+    metrics-during-training records and its directory."""
 
-    def __init__(self, run, state, values, status):
+    def __init__(self, run, state, values, status, curves=(), run_dir=None):
         self.run, self.state, self.values, self.status = run, state, values, status
+        self.curves, self.run_dir = list(curves), run_dir
 
 
 def collect(study, output_dir, dataset=None):
@@ -39,9 +42,10 @@ def collect(study, output_dir, dataset=None):
             state = status["state"]
         else:
             state = "unfinished" if os.path.isdir(run_dir) else "missing"
-        values = {c.name: _value(run_dir, c) for c in study.columns} \
-            if state == "done" else {}
-        records.append(RunRecord(run, state, values, status or {}))
+        done = state == "done"
+        values = {c.name: _value(run_dir, c) for c in study.columns} if done else {}
+        records.append(RunRecord(run, state, values, status or {},
+                                 curve_records.read(run_dir) if done else (), run_dir))
     return records
 
 
@@ -118,18 +122,40 @@ def _best(dataset, model, settings, column):
 
 # --- writing --------------------------------------------------------------------
 
-def write_report(study, output_dir, dataset=None):
-    """Writes DIR/STUDY/report/{report.md, report.csv, *.png}; returns report.md."""
+def write_report(study, output_dir, dataset=None, report_path=None):
+    """Writes the report; returns the path of its markdown.
+
+    Default: DIR/STUDY/report/{report.md, report.csv, *.png}. With
+    `report_path` (e.g. docs/results/NAME.md) the markdown goes there and the
+    CSV and pictures into the directory beside it named after it (NAME/)."""
     records = collect(study, output_dir, dataset)
     rows = select_rows(study, records)
-    report_dir = os.path.join(output_dir, study.name, "report")
+    if report_path:
+        path = report_path
+        report_dir = os.path.splitext(report_path)[0]
+    else:
+        report_dir = os.path.join(output_dir, study.name, "report")
+        path = os.path.join(report_dir, "report.md")
     os.makedirs(report_dir, exist_ok=True)
-    plots = write_plots(study, rows, report_dir)
+    pictures = Pictures(os.path.dirname(os.path.abspath(path)))
+    plots = {key: pictures.link(os.path.join(report_dir, name))
+             for key, name in write_plots(study, rows, report_dir).items()}
+    curves = {key: pictures.link(os.path.join(report_dir, name))
+              for key, name in write_curve_plots(study, rows, report_dir).items()}
     write_csv(study, rows, os.path.join(report_dir, "report.csv"))
-    path = os.path.join(report_dir, "report.md")
     with open(path, "w") as f:
-        f.write(markdown(study, records, rows, plots))
+        f.write(markdown(study, records, rows, plots, curves, pictures))
     return path
+
+
+class Pictures:
+    """Links from the report's markdown to files, relative to its directory."""
+
+    def __init__(self, markdown_dir):
+        self.markdown_dir = markdown_dir
+
+    def link(self, path):
+        return os.path.relpath(os.path.abspath(path), self.markdown_dir)
 
 
 def _cell(row, column, scale_digits):
@@ -146,9 +172,12 @@ def _digits(study):
     return 2 if all(c.scale >= 100 for c in study.columns) else 3
 
 
-def markdown(study, records, rows, plots):
+def markdown(study, records, rows, plots, curves=None, pictures=None):
     digits = _digits(study)
     lines = ["# Study `%s`" % study.name, "", study.reproduces, ""]
+    if study.notes:
+        lines += [study.notes.strip(), ""]
+    lines += _provenance_lines(study, records)
     lines += _scale_lines(records)
     lines += ["Selection: %s." % _selection_text(study), "",
               "Each cell: mean ± std over the finished runs (ddof = 1), and in "
@@ -178,12 +207,33 @@ def markdown(study, records, rows, plots):
             if name:
                 lines.append("![%s on %s](%s)" % (column.name, dataset, name))
         lines.append("")
+        lines += _curve_lines(dataset, curves or {})
+    for comparison in study.comparisons:
+        lines += comparison_lines(study, comparison, rows, digits, pictures)
     failed = [r for r in records if r.state == "failed"]
     if failed:
         lines += ["## Failed runs", ""]
         lines += ["- `%s`: %s" % (r.run.name, r.status.get("error", "")) for r in failed]
         lines.append("")
     return "\n".join(lines)
+
+
+def _provenance_lines(study, records):
+    """How the runs were made: the commands, and the code commits they recorded."""
+    commits = {}
+    for record in records:
+        if record.state == "done":
+            commit = record.status.get("commit") or "not recorded"
+            commits[commit] = commits.get(commit, 0) + 1
+    lines = ["The runs and this report come from", "", "```sh",
+             "bin/study --study=%s --all --parallel=2 --output_dir=DIR" % study.name,
+             "bin/study --study=%s --copy_results=RESULTS --output_dir=DIR" % study.name,
+             "bin/study --study=%s --report --output_dir=RESULTS [--report_to=PAGE.md]"
+             % study.name, "```", ""]
+    if commits:
+        lines += ["Code of the finished runs (commit: runs): %s." % ", ".join(
+            "%s: %d" % item for item in sorted(commits.items())), ""]
+    return lines
 
 
 def _scale_lines(records):
@@ -228,6 +278,131 @@ def _ordered(items, order):
         if item in items and item not in seen:
             seen.append(item)
     return seen
+
+
+def _curve_lines(dataset, curves):
+    keys = [key for (d, key) in curves if d == dataset]
+    if not keys:
+        return []
+    lines = ["Metrics during training (mean over the finished runs of each row, the "
+             "band from their lowest to their highest value):", ""]
+    lines += ["![%s during training on %s](%s)" % (key, dataset, curves[(dataset, key)])
+              for key in keys]
+    return lines + [""]
+
+
+def comparison_lines(study, comparison, rows, digits, pictures=None):
+    """A comparison's rows, its claims' tests and verdicts, the share of each
+    claimed metric's spread the models explain, and a traversal per row."""
+    by_model = {r.model: r for r in rows if r.dataset == comparison.dataset}
+    chosen = [by_model[m] for m in comparison.rows if m in by_model]
+    lines = ["## %s (%s)" % (comparison.name, comparison.dataset), ""]
+    if comparison.source:
+        lines += ["Claim: %s." % comparison.source, ""]
+    if comparison.note:
+        lines += ["Setting: %s." % comparison.note, ""]
+    names = sorted({c.column for c in comparison.claims},
+                   key=[c.name for c in study.columns].index)
+    header = ["Row", "Runs"] + names
+    lines += ["| %s |" % " | ".join(header), "|%s|" % "|".join("---" for _ in header)]
+    for row in chosen:
+        counts = row.counts()
+        lines.append("| %s |" % " | ".join(
+            [row.model, "%d / %d / %d / %d" % tuple(counts[s] for s in STATES)]
+            + [_cell(row, n, digits) for n in names]))
+    lines += ["", "| Claim | n | difference | p (Mann-Whitney) | p (Welch) | verdict |",
+              "|---|---|---|---|---|---|"]
+    for claim in comparison.claims:
+        first, second = by_model.get(claim.first), by_model.get(claim.second)
+        verdict = claims.test_claim(
+            claim, first.values(claim.column) if first else [],
+            second.values(claim.column) if second else [])
+        lines.append("| %s | %d, %d | %s | %s | %s | **%s** |" % (
+            _claim_text(claim), verdict.n[0], verdict.n[1],
+            "—" if math.isnan(verdict.difference) else "%+.*f" % (digits, verdict.difference),
+            claims.format_p(verdict.p_value), claims.format_p(verdict.p_welch),
+            verdict.verdict))
+    shares = ["%s %.2f" % (n, claims.model_share([r.values(n) for r in chosen]))
+              for n in names]
+    lines += ["", "Share of each metric's variance between these rows (η²; the rest "
+              "is between seeds of one row): %s." % ", ".join(shares), ""]
+    if pictures is not None:
+        for row in chosen:
+            picture = _traversal(row)
+            if picture:
+                lines.append("![%s: latent traversals of %s](%s)" % (
+                    row.model, os.path.basename(os.path.dirname(os.path.dirname(
+                        os.path.dirname(picture)))), pictures.link(picture)))
+        lines.append("")
+    return lines
+
+
+def _claim_text(claim):
+    relation = {"greater": ">", "less": "<", "not_less": "≥ (not lower)",
+                "less_variance": "spreads less than"}[claim.direction]
+    if claim.direction == "less_variance":
+        return "%s %s %s in %s" % (claim.first, relation, claim.second, claim.column)
+    return "%s: %s %s %s" % (claim.column, claim.first, relation, claim.second)
+
+
+TRAVERSAL = os.path.join("visualizations", "traversals", "conf_interval_0.png")
+
+
+def _traversal(row):
+    """The traversal picture of the row's first finished run that has one."""
+    for record in row.records:
+        if record.state == "done" and record.run_dir:
+            path = os.path.join(record.run_dir, TRAVERSAL)
+            if os.path.isfile(path):
+                return path
+    return None
+
+
+def write_curve_plots(study, rows, report_dir):
+    """One PNG per dataset and curve metric (the study's column keys where
+    the curves have them, else every key): a line per row, the mean over its
+    runs at each scored step, and the band of their range.
+    Returns {(dataset, metric key): file name}."""
+    import matplotlib
+    matplotlib.use("Agg")
+    from matplotlib import pyplot as plt
+    written = {}
+    column_keys = {c.key for c in study.columns}
+    for dataset in _ordered({r.dataset for r in rows}, [r.dataset for r in rows]):
+        tables = [(row, [curve_records.series(r.curves) for r in row.records if r.curves])
+                  for row in rows if row.dataset == dataset]
+        tables = [(row, runs) for row, runs in tables if runs]
+        keys = sorted({k for _, runs in tables for run in runs for k in run})
+        keys = [k for k in keys if k in column_keys] or keys
+        for key in keys:
+            figure, axis = plt.subplots(figsize=(5.5, 3.6))
+            for row, runs in tables:
+                steps, low, mean, high = _band([run[key] for run in runs if key in run])
+                if not len(steps):
+                    continue
+                line, = axis.plot(steps, mean, label="%s (%d)" % (
+                    row.model, sum(key in run for run in runs)))
+                axis.fill_between(steps, low, high, color=line.get_color(), alpha=0.2)
+            axis.set_xlabel("training step")
+            axis.set_ylabel(key)
+            axis.set_title("%s: %s during training on %s" % (study.name, key, dataset),
+                           fontsize=9)
+            axis.legend(fontsize=7)
+            figure.tight_layout()
+            name = "%s_curve_%s.png" % (slug(dataset), slug(key))
+            figure.savefig(os.path.join(report_dir, name), dpi=100)
+            plt.close(figure)
+            written[(dataset, key)] = name
+    return written
+
+
+def _band(series):
+    """(steps, min, mean, max) over runs at the steps every run has."""
+    if not series:
+        return np.array([]), None, None, None
+    common = sorted(set.intersection(*[set(steps) for steps, _ in series]))
+    values = np.array([[dict(zip(steps, vals))[s] for s in common] for steps, vals in series])
+    return np.array(common), values.min(0), values.mean(0), values.max(0)
 
 
 def write_csv(study, rows, path):

@@ -18,6 +18,7 @@ command resumes it.
 
 import json
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -48,7 +49,7 @@ def write_status(run_dir, state, run, index, steps_scale, error=None, **extra):
     status = dict(state=state, study_run=index, run=run.name, model=run.model,
                   setting=run.setting, seed=run.seed, dataset=run.dataset,
                   paper_steps=run.steps, steps=scaled_steps(run.steps, steps_scale),
-                  steps_scale=steps_scale, host=socket.gethostname(),
+                  steps_scale=steps_scale, host=socket.gethostname(), commit=code_commit(),
                   finished=time.strftime("%Y-%m-%dT%H:%M:%S"), **extra)
     if error is not None:
         status["error"] = error
@@ -59,8 +60,23 @@ def write_status(run_dir, state, run, index, steps_scale, error=None, **extra):
     return status
 
 
+def code_commit():
+    """The git commit of the tfdisent code that runs (None outside a checkout)."""
+    if not hasattr(code_commit, "value"):
+        try:
+            code_commit.value = subprocess.run(
+                ["git", "rev-parse", "--short=7", "HEAD"], capture_output=True, text=True,
+                cwd=os.path.dirname(os.path.abspath(__file__)), timeout=10,
+                check=True).stdout.strip() or None
+        except (OSError, subprocess.SubprocessError):
+            code_commit.value = None
+    return code_commit.value
+
+
 def train_finished(run_dir):
-    return os.path.isfile(os.path.join(run_dir, "results", "json", "train_results.json"))
+    """Training (or distillation) has written its results."""
+    return any(os.path.isfile(os.path.join(run_dir, "results", "json", name))
+               for name in ("train_results.json", "distill_results.json"))
 
 
 def metric_finished(run_dir, label):
@@ -119,10 +135,35 @@ def run_one(study, index, output_dir, dataset=None, steps_scale=1.0, log=None):
 def _train(run, run_dir, steps_scale):
     if train_finished(run_dir):
         return
+    if run.distill_from:
+        _distill(run, run_dir)
+        return
     from tfdisent import train  # TensorFlow only when a run really trains
     train.train_with_gin(run_dir, overwrite=False,
                          gin_config_files=list(run.gin_configs),
                          gin_bindings=run.train_bindings(steps_scale))
+
+
+def _distill(run, run_dir):
+    """Distils the trained model of run `run.distill_from` into `run_dir`
+    (started afresh: a distillation does not resume)."""
+    teacher_dir = os.path.join(os.path.dirname(run_dir), run.distill_from)
+    if not train_finished(teacher_dir) or not os.path.isdir(
+            os.path.join(teacher_dir, "saved_model")):
+        raise RuntimeError("the teacher run %s has not finished; run it first"
+                           % run.distill_from)
+    import gin
+    from tfdisent import gin_config
+    from tfdisent.cli import distill as distill_cli
+    from tfdisent.distill import run as distill_run
+    distill_cli.register_pipelines()
+    gin.clear_config()
+    try:
+        gin_config.parse(list(run.gin_configs), run.distill_bindings(teacher_dir))
+        distill_run.prepare_output_dir(run_dir, overwrite=True)
+        distill_run.run_distillation(run_dir, seed=run.seed)
+    finally:
+        gin.clear_config()
 
 
 def _evaluate(run, run_dir, metric):
@@ -136,6 +177,37 @@ def _evaluate(run, run_dir, metric):
     if failures:
         key, message = sorted(failures.items())[0]
         raise RuntimeError("%s: %s" % (key, message))
+
+
+# --- results to keep -------------------------------------------------------------
+
+# What the report reads of a finished run (small files), relative to the run.
+KEPT_FILES = (STATUS_FILE, os.path.join("results", "curves.jsonl"),
+              os.path.join("visualizations", "traversals", "conf_interval_0.png"))
+
+
+def copy_results(study, output_dir, destination, dataset=None):
+    """Copies the small files the report reads of every finished run (its
+    status, each metric config's aggregate results, its curves, one
+    traversal picture) into DESTINATION/STUDY/<run>/, the layout of
+    `output_dir`, so the report can be rebuilt from them alone. Returns the
+    number of runs copied."""
+    copied = 0
+    for run in study.runs(dataset):
+        source = run_directory(output_dir, study, run)
+        status = read_status(source)
+        if not status or status["state"] != DONE:
+            continue
+        target = run_directory(destination, study, run)
+        names = list(KEPT_FILES) + [
+            os.path.join("metrics", m.label, "results", "aggregate", "evaluation.json")
+            for m in study.metrics]
+        for name in names:
+            if os.path.isfile(os.path.join(source, name)):
+                os.makedirs(os.path.dirname(os.path.join(target, name)), exist_ok=True)
+                shutil.copyfile(os.path.join(source, name), os.path.join(target, name))
+        copied += 1
+    return copied
 
 
 # --- many runs ------------------------------------------------------------------

@@ -25,6 +25,9 @@ class Run:
       metric_bindings: extra bindings for every metric config of this run.
       scaled_bindings: (gin parameter, paper value) pairs of other step counts
         that --steps_scale scales with the training steps (schedules).
+      distill_from: the name of another run of the study whose trained model
+        this run distils (bin/distill with `gin_configs`, e.g. fsd_encoder.gin)
+        instead of training; "" for a training run.
     """
 
     model: str
@@ -36,12 +39,19 @@ class Run:
     steps: int
     metric_bindings: Tuple[str, ...] = ()
     scaled_bindings: Tuple[Tuple[str, int], ...] = ()
+    distill_from: str = ""
 
     @property
     def name(self):
         """A readable, unique directory name: dataset-model[-setting]-seedN."""
         parts = [self.dataset, self.model] + ([self.setting] if self.setting else [])
         return "-".join(slug(p) for p in parts) + "-seed%d" % self.seed
+
+    def distill_bindings(self, teacher_dir):
+        """The bindings bin/distill gets: the run's, then dataset and teacher."""
+        return tuple(self.bindings) + (
+            'dataset.name = "%s"' % self.dataset,
+            'encoder_distillation.teacher_model_dir = "%s"' % teacher_dir)
 
     def train_bindings(self, steps_scale=1.0):
         """The bindings bin/train gets: the run's, then dataset, seed, steps."""
@@ -158,6 +168,7 @@ class Study:
       fixed_datasets: the study's runs name their datasets themselves
         (--dataset is refused).
       comparisons: groups of rows with the claims the report tests.
+      notes: markdown the report prints under its opening paragraph.
     """
 
     name: str
@@ -172,6 +183,7 @@ class Study:
     published_source: str = ""
     fixed_datasets: bool = False
     comparisons: Tuple[Comparison, ...] = ()
+    notes: str = ""
 
     def runs(self, dataset=None):
         """The ordered runs; index = --model_num."""

@@ -6,7 +6,7 @@ from setuptools import find_namespace_packages, setup
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 COMMANDS = ("train", "evaluate", "export", "aggregate", "visualize", "visualize_dataset",
-            "ifp", "distill", "study")
+            "ifp", "distill", "study", "udr")
 
 
 # Compatible ranges (see docs/installation.md); requirements.txt pins the

@@ -269,8 +269,9 @@ def train(model_dir, overwrite=False, strategy_name="default", config_text="",
                      dataset=data.name if hasattr(data, "name") else "")
         if training_factors:
             final["training_factors"] = training_factors
-        if continued_from(model_dir):
-            final["continued_from_steps"] = continued_from(model_dir)
+        history = continued_from(model_dir)
+        if history:
+            final["continued_from_steps"] = history
         if scored_step is not None:
             final.update({"eval." + key: value for key, value in scores.items()},
                          eval_step=scored_step)

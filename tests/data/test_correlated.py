@@ -124,3 +124,34 @@ def test_correlation_images_place_and_rotate_the_triangle():
     direction = 1 if np.array_equal(sprites[8], turn[0]) else -1
     for o in range(24):
         assert np.array_equal(sprites[o + 8], np.rot90(sprites[o], direction))
+
+
+def test_training_draws_correlated_factors_and_records_them(tmp_path):
+    import json
+    from tests import tiny_training
+    from tests.subprocess_utils import run_bin
+    done = run_bin("train", *tiny_training.flags(
+        "model.training_steps = 4", "correlated_factors.pairs = [(0, 1)]",
+        "correlated_factors.sigma = 0.1"), "--model_dir=%s" % (tmp_path / "model"))
+    assert done.returncode == 0, done.stderr[-2000:]
+    with open(tmp_path / "model" / "results" / "json" / "train_results.json") as f:
+        recorded = json.load(f)["training_factors"]
+    assert recorded == {"pairs": [["position_x", "position_y"]], "sigma": 0.1}
+    bad = run_bin("train", *tiny_training.flags(
+        "model.training_steps = 4", "correlated_factors.pairs = [('hue', 0)]"),
+        "--model_dir=%s" % (tmp_path / "bad"))
+    last = bad.stderr.strip().splitlines()[-1]
+    assert bad.returncode != 0 and "'hue' is not a factor of xy_square" in last
+
+
+def test_the_training_pipeline_draws_from_the_sampler():
+    from tfdisent.data import pipelines
+    data = registry.get("xy_square", num_positions=16, image_size=32, square_size=4)
+    sampler, _ = correlated.training_sampler(data, pairs=[(0, 1)], sigma=0.1)
+    batches = pipelines.image_batches(data, 512, seed=3, with_factors=True,
+                                      factor_sampler=sampler)
+    factors = np.concatenate([f.numpy() for _, f in batches.take(4)])
+    assert np.corrcoef(factors[:, 0], factors[:, 1])[0, 1] > 0.8
+    plain = pipelines.image_batches(data, 512, seed=3, with_factors=True)
+    factors = np.concatenate([f.numpy() for _, f in plain.take(4)])
+    assert abs(np.corrcoef(factors[:, 0], factors[:, 1])[0, 1]) < 0.1

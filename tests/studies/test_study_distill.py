@@ -60,3 +60,16 @@ def test_a_vae_on_the_student_net_trains_and_reloads(ran):
     model = train_lib.load_model(runner.run_directory(out, STUDY, SCRATCH))
     assert model.encoder.name == "student_encoder"
     assert int(model.global_step.numpy()) == 6
+
+
+def test_udr_over_the_finished_runs(ran):
+    from tfdisent.studies import udr_selection
+    out, _ = ran
+    path = udr_selection.study_udr(STUDY, out, gin_bindings=[
+        "udr_sklearn.num_data_points = 100", "udr_sklearn.kl_filter_threshold = 0.0"])
+    summary = load_json(os.path.join(os.path.dirname(path), "udr.json"))["xy_square"]
+    assert sorted(summary["runs"]) == sorted(r.name for r in (TEACHER, STUDENT, SCRATCH))
+    assert all(0.0 <= run["udr"] <= 1.0 for run in summary["runs"].values())
+    rho, p, n = summary["spearman_with_udr"]["MIG"]
+    assert n == 3 and -1.0 <= rho <= 1.0
+    assert "| MIG |" in open(path).read()

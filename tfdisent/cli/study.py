@@ -5,6 +5,7 @@
     bin/study --study=cfasl --all --parallel=2 --output_dir=DIR [--runs=0-9,12]
     bin/study --study=cfasl --report --output_dir=DIR [--report_to=docs/results/NAME.md]
     bin/study --study=cfasl --copy_results=DEST --output_dir=DIR   # the files a report reads
+    bin/study --study=cfasl --udr --output_dir=DIR   # UDR of the finished runs vs their scores
 """
 
 import os
@@ -23,6 +24,10 @@ flags.DEFINE_bool("all", False, "Run every run (or --runs) on this machine.")
 flags.DEFINE_string("runs", "", "With --all: indices and ranges, e.g. 0-9,12.")
 flags.DEFINE_integer("parallel", 1, "With --all: processes at a time.")
 flags.DEFINE_bool("report", False, "Pool the finished runs into the paper's table.")
+flags.DEFINE_bool("udr", False, "Score the finished runs with UDR against each other "
+                  "(per dataset) and against the table's columns: DIR/STUDY/udr/.")
+flags.DEFINE_multi_string("udr_config", ["metrics/udr.gin"], "With --udr: the UDR gin "
+                          "configs.")
 flags.DEFINE_string("report_to", None, "With --report: the markdown's path (its "
                     "pictures go beside it, in a directory of its name).")
 flags.DEFINE_string("copy_results", None, "Copy the small result files of the finished "
@@ -38,10 +43,10 @@ def main(argv):
     from tfdisent.studies import runner
     study = studies.get(FLAGS.study)
     actions = [FLAGS.list, FLAGS.model_num is not None, FLAGS.all, FLAGS.report,
-               FLAGS.copy_results is not None]
+               FLAGS.copy_results is not None, FLAGS.udr]
     if sum(actions) != 1:
         raise ValueError("give exactly one of --list, --model_num, --all, --report, "
-                         "--copy_results")
+                         "--copy_results, --udr")
     if FLAGS.list:
         for index, run in enumerate(study.runs(FLAGS.dataset)):
             print("%d\t%s\t%s\t%s" % (index, run.name, " ".join(run.gin_configs),
@@ -54,6 +59,12 @@ def main(argv):
         written = report.write_report(study, FLAGS.output_dir, FLAGS.dataset,
                                       FLAGS.report_to)
         print("report written to %s" % written)
+        return 0
+    if FLAGS.udr:
+        common.quiet_tensorflow()
+        from tfdisent.studies import udr_selection
+        print("UDR written to %s" % udr_selection.study_udr(
+            study, FLAGS.output_dir, FLAGS.dataset, FLAGS.udr_config))
         return 0
     if FLAGS.copy_results is not None:
         copied = runner.copy_results(study, FLAGS.output_dir, FLAGS.copy_results,

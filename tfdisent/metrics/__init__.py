@@ -9,7 +9,9 @@ The public entry points (docs/metrics_api.md), usable from any framework
 - `score(codes, factors, metrics, test=(codes_test, factors_test), ...)`
   scores codes already computed;
 - `score_representation(representation, ground_truth_data, metrics, ...)`
-  runs the samplers with any callable observations -> codes.
+  runs the samplers with any callable observations -> codes;
+- `udr_from_codes(means, logvars, ...)` scores several models against each
+  other without labels (UDR).
 
 `METRICS` maps disentanglement_lib's gin names to the samplers.
 """
@@ -27,6 +29,7 @@ from tfdisent.metrics.mig import compute_mig
 from tfdisent.metrics.modularity_explicitness import (
         compute_modularity_explicitness)
 from tfdisent.metrics.sap import compute_sap
+from tfdisent.metrics.udr import compute_udr_sklearn, udr_from_codes, udr_scores
 from tfdisent.metrics.unsupervised import compute_unsupervised_metrics
 from tfdisent.metrics.utils import (clear_sampling_cache,
                                     generate_batch_factor_code)

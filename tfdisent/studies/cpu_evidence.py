@@ -171,6 +171,22 @@ def _claims(first, second, columns, direction="greater"):
     return tuple(Claim(first, second, c, direction) for c in columns)
 
 
+def method_comparison(method, claimed, source):
+    """`method` on its β-TCVAE base against the base, on a dataset."""
+    base = "%s base (β-TCVAE)" % method
+    ours = "%s (β-TCVAE)" % method
+
+    def comparison(dataset, note):
+        return Comparison("%s against its β-TCVAE base" % method, dataset, (base, ours),
+                          _claims(ours, base, claimed), source=source, note=note)
+    return comparison
+
+
+cfasl_comparison = method_comparison("CFASL", ("MIG", "DCI-D", "FVM", "m-FVM2"),
+                                     "Jung et al. 2024 (CFASL), main table")
+mipe_comparison = method_comparison("MIPE", ("FVM", "MIG", "SAP", "DCI-D"),
+                                    "Yang et al. 2024 (MIPE-transformation)")
+
 COMPARISONS = (
     Comparison(
         "disentanglement_lib: regularised VAEs against the VAE", DATASET,
@@ -182,21 +198,13 @@ COMPARISONS = (
         note="disentanglement_lib's conv nets and losses; β-VAE β = 4, β-TCVAE β = 6, "
              "FactorVAE γ = 30; Adam 5e-4 (dlib: 1e-4), batch 64, 5 000 steps "
              "(FactorVAE: 5 000 VAE and 5 000 discriminator updates)"),
-    Comparison(
-        "CFASL against its β-TCVAE base", DATASET,
-        ("CFASL base (β-TCVAE)", "CFASL (β-TCVAE)"),
-        _claims("CFASL (β-TCVAE)", "CFASL base (β-TCVAE)", ("MIG", "DCI-D", "FVM", "m-FVM2")),
-        source="Jung et al. 2024 (CFASL), main table",
-        note="cfasl.gin at the README's 3D Shapes settings (6 latents, squared error); "
-             "Adam 5e-4 (official: 1e-4; attention 1e-4, official 2e-5), batch 64, "
-             "5 000 steps (official: 500 000); metrics on the sampled code"),
-    Comparison(
-        "MIPE against its β-TCVAE base", DATASET,
-        ("MIPE base (β-TCVAE)", "MIPE (β-TCVAE)"),
-        _claims("MIPE (β-TCVAE)", "MIPE base (β-TCVAE)", ("FVM", "MIG", "SAP", "DCI-D")),
-        source="Yang et al. 2024 (MIPE-transformation)",
-        note="mipe.gin with 6 latents; batch 64 (official: 256), Adam 4e-4, 5 000 steps; "
-             "metrics on the sampled pre-transform code"),
+    cfasl_comparison(
+        DATASET, "cfasl.gin at the README's 3D Shapes settings (6 latents, squared "
+        "error); Adam 5e-4 (official: 1e-4; attention 1e-4, official 2e-5), batch 64, "
+        "5 000 steps (official: 500 000); metrics on the sampled code"),
+    mipe_comparison(
+        DATASET, "mipe.gin with 6 latents; batch 64 (official: 256), Adam 4e-4, 5 000 "
+        "steps; metrics on the sampled pre-transform code"),
     Comparison(
         "QLAE against AE and β-VAE", DATASET,
         ("AE (QLAE setting)", "β-VAE (QLAE setting)", "QLAE"),
@@ -246,20 +254,12 @@ COMPARISONS += (
              "[20, 1], 3 000-step stages, 2 groups of 2 latents (the reference trains 4 "
              "of its 5); β-TCVAE β = 6, 5 latents; Adam 5e-4, batch 64, 10 000 steps "
              "(the author's)"),
-    Comparison(
-        "CFASL against its β-TCVAE base", "sprites",
-        ("CFASL base (β-TCVAE)", "CFASL (β-TCVAE)"),
-        _claims("CFASL (β-TCVAE)", "CFASL base (β-TCVAE)", ("MIG", "DCI-D", "FVM", "m-FVM2")),
-        source="Jung et al. 2024 (CFASL), main table (dSprites)",
-        note="cfasl.gin (dSprites settings: 10 latents, Bernoulli loss); Adam 5e-4 "
-             "(official 1e-4), batch 64, 20 000 steps (official 300 000); sampled code"),
-    Comparison(
-        "MIPE against its β-TCVAE base", "sprites",
-        ("MIPE base (β-TCVAE)", "MIPE (β-TCVAE)"),
-        _claims("MIPE (β-TCVAE)", "MIPE base (β-TCVAE)", ("FVM", "MIG", "SAP", "DCI-D")),
-        source="Yang et al. 2024 (MIPE-transformation) (dSprites)",
-        note="mipe.gin, 10 latents; batch 64 (official 256), Adam 4e-4, 20 000 steps; "
-             "sampled pre-transform code"),
+    cfasl_comparison(
+        "sprites", "cfasl.gin (dSprites settings: 10 latents, Bernoulli loss); Adam 5e-4 "
+        "(official 1e-4), batch 64, 20 000 steps (official 300 000); sampled code"),
+    mipe_comparison(
+        "sprites", "mipe.gin, 10 latents; batch 64 (official 256), Adam 4e-4, 20 000 "
+        "steps; sampled pre-transform code"),
 )
 
 # The CFASL README's rows for the compared models (mean(std) x 100 there).

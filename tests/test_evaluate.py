@@ -233,8 +233,11 @@ def test_representation_errors(tmp_path, saved_models):
         SavedModelRepresentation(saved_models["full"], "median")
 
 
-@pytest.mark.parametrize("config", sorted(glob.glob(os.path.join(METRIC_CONFIGS, "*.gin"))),
-                         ids=os.path.basename)
+UDR_CONFIGS = sorted(glob.glob(os.path.join(METRIC_CONFIGS, "udr*.gin")))
+
+
+@pytest.mark.parametrize("config", sorted(set(glob.glob(os.path.join(METRIC_CONFIGS, "*.gin")))
+                                          - set(UDR_CONFIGS)), ids=os.path.basename)
 def test_metric_gin_files_parse_with_unique_labels(config):
     evaluate.register_metrics()
     gin.clear_config()
@@ -247,6 +250,19 @@ def test_metric_gin_files_parse_with_unique_labels(config):
         gin.clear_config()
     if os.path.basename(config) == "all.gin":
         assert len(metrics) == 12 and "downstream_boosted/downstream_task" in metrics
+
+
+@pytest.mark.parametrize("config", UDR_CONFIGS, ids=os.path.basename)
+def test_udr_configs_are_bin_udrs(config):
+    from tfdisent import udr  # noqa: F401  (registers udr_sklearn)
+    gin.clear_config()
+    try:
+        gin_config.parse([config], [])
+        reference = gin.query_parameter("evaluation.evaluation_fn")
+        assert reference.configurable.name == "udr_sklearn"
+        assert gin.query_parameter("udr_sklearn.num_data_points") == 1000
+    finally:
+        gin.clear_config()
 
 
 # --- saved codes (evaluation.codes, bin/evaluate --codes) ----------------------

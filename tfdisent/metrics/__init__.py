@@ -22,6 +22,7 @@ from tfdisent.metrics.beta_vae import compute_beta_vae_sklearn
 from tfdisent.metrics.dci import compute_dci
 from tfdisent.metrics.downstream import compute_downstream_task
 from tfdisent.metrics.factor_vae import compute_factor_vae
+from tfdisent.metrics.fairness import compute_fairness
 from tfdisent.metrics.infomec import compute_infomec
 from tfdisent.metrics.irs import compute_irs
 from tfdisent.metrics.mfvm import compute_mfvm

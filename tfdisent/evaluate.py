@@ -49,7 +49,8 @@ SHARED_BINDINGS = {
     "discretizer.num_bins": ("num_bins", ("mig", "modularity_explicitness", "irs",
                                           "unsupervised_metrics")),
     "prune_dims.threshold": ("prune_threshold", ("factor_vae_score",)),
-    "predictor.predictor_fn": ("predictor", ("downstream_task", "fairness")),
+    "predictor.predictor_fn": ("predictor", ("downstream_task", "fairness",
+                                             "strong_downstream_task")),
 }
 _NOT_CONFIGURABLE = ["ground_truth_data", "representation_function", "random_state"]
 _metric_functions = {}

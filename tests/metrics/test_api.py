@@ -75,6 +75,8 @@ def test_sampled_metrics_on_grid_codes_equal_the_sampler_on_the_dataset(name):
                 "mfvm": dict(batch_size=8, num_votes=40, num_variance_estimate=100),
                 "fairness": dict(num_train=100, num_test_points_per_class=10,
                                  predictor="logistic_regression_cv"),
+                "strong_downstream_task": dict(num_train=(60,), num_test=40, n_experiment=1,
+                                               predictor="logistic_regression_cv"),
                 }[name]
     noisy_codes = np.random.RandomState(1).normal(size=(np.prod(SIZES), 2))
     grid = all_factor_rows(SIZES)

@@ -30,6 +30,7 @@ from tfdisent.metrics.mig import compute_mig
 from tfdisent.metrics.modularity_explicitness import (
         compute_modularity_explicitness)
 from tfdisent.metrics.sap import compute_sap
+from tfdisent.metrics.strong_downstream import compute_strong_downstream_task
 from tfdisent.metrics.udr import compute_udr_sklearn, udr_from_codes, udr_scores
 from tfdisent.metrics.unsupervised import compute_unsupervised_metrics
 from tfdisent.metrics.utils import (clear_sampling_cache,

@@ -18,7 +18,8 @@ from typing import Callable, NamedTuple
 import numpy as np
 
 from tfdisent.metrics import (beta_vae, dci, downstream, factor_vae, fairness, infomec,
-                              irs, mfvm, mig, modularity_explicitness, sap, unsupervised)
+                              irs, mfvm, mig, modularity_explicitness, sap, strong_downstream,
+                              unsupervised)
 from tfdisent.metrics.inputs import GridCodes, Sample, factor_classes, make_sample
 
 # disentanglement_lib's gin name -> sampler(ground_truth_data,
@@ -36,6 +37,7 @@ METRICS = {
     "infomec": infomec.compute_infomec,
     "mfvm": mfvm.compute_mfvm,
     "fairness": fairness.compute_fairness,
+    "strong_downstream_task": strong_downstream.compute_strong_downstream_task,
 }
 
 
@@ -102,7 +104,8 @@ FIXED_SAMPLE = {
 FIXED_SAMPLE_METRICS = tuple(FIXED_SAMPLE)
 # These draw observations for factor values they choose (pairs of batches
 # sharing a factor, batches with fixed factors, interventions on a factor).
-SAMPLED_METRICS = ("beta_vae_sklearn", "factor_vae_score", "mfvm", "fairness")
+SAMPLED_METRICS = ("beta_vae_sklearn", "factor_vae_score", "mfvm", "fairness",
+                   "strong_downstream_task")
 _FACTOR_FREE = ("unsupervised_metrics",)
 __all__ = ["METRICS", "FIXED_SAMPLE_METRICS", "SAMPLED_METRICS", "Sample",
            "make_sample", "factor_classes", "parameters", "sampler_parameters",

@@ -50,7 +50,8 @@ SHARED_BINDINGS = {
                                           "unsupervised_metrics")),
     "prune_dims.threshold": ("prune_threshold", ("factor_vae_score",)),
     "predictor.predictor_fn": ("predictor", ("downstream_task", "fairness",
-                                             "strong_downstream_task")),
+                                             "strong_downstream_task",
+                                             "reduced_downstream_task")),
 }
 _NOT_CONFIGURABLE = ["ground_truth_data", "representation_function", "random_state"]
 _metric_functions = {}

@@ -29,6 +29,7 @@ from tfdisent.metrics.mfvm import compute_mfvm
 from tfdisent.metrics.mig import compute_mig
 from tfdisent.metrics.modularity_explicitness import (
         compute_modularity_explicitness)
+from tfdisent.metrics.reduced_downstream import compute_reduced_downstream_task
 from tfdisent.metrics.sap import compute_sap
 from tfdisent.metrics.strong_downstream import compute_strong_downstream_task
 from tfdisent.metrics.udr import compute_udr_sklearn, udr_from_codes, udr_scores

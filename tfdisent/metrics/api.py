@@ -18,8 +18,8 @@ from typing import Callable, NamedTuple
 import numpy as np
 
 from tfdisent.metrics import (beta_vae, dci, downstream, factor_vae, fairness, infomec,
-                              irs, mfvm, mig, modularity_explicitness, sap, strong_downstream,
-                              unsupervised)
+                              irs, mfvm, mig, modularity_explicitness, reduced_downstream, sap,
+                              strong_downstream, unsupervised)
 from tfdisent.metrics.inputs import GridCodes, Sample, factor_classes, make_sample
 
 # disentanglement_lib's gin name -> sampler(ground_truth_data,
@@ -38,6 +38,7 @@ METRICS = {
     "mfvm": mfvm.compute_mfvm,
     "fairness": fairness.compute_fairness,
     "strong_downstream_task": strong_downstream.compute_strong_downstream_task,
+    "reduced_downstream_task": reduced_downstream.compute_reduced_downstream_task,
 }
 
 
@@ -89,6 +90,15 @@ def _downstream(train, test, random_state, num_train, **settings):
     return scores
 
 
+def _reduced_downstream(train, test, random_state, num_train, **settings):
+    """As `_downstream`: the first n training points per size."""
+    scores = {}
+    for size in num_train:
+        scores.update(reduced_downstream.reduced_scores(
+                train[0][:size], train[1][:size], *test, size=size, **settings))
+    return scores
+
+
 FIXED_SAMPLE = {
     "mig": _FixedSample(_mig),
     "dci": _FixedSample(_dci, uses_test=True),
@@ -100,6 +110,8 @@ FIXED_SAMPLE = {
     "downstream_task": _FixedSample(_downstream, uses_test=True,
                                     sizes_to_core=True),
     "infomec": _FixedSample(_infomec, size="num_points"),
+    "reduced_downstream_task": _FixedSample(_reduced_downstream, uses_test=True,
+                                            sizes_to_core=True),
 }
 FIXED_SAMPLE_METRICS = tuple(FIXED_SAMPLE)
 # These draw observations for factor values they choose (pairs of batches

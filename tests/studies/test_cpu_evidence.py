@@ -66,3 +66,46 @@ def test_claim_holds_on_every_seed(study_dir, claim):
     for good, bad in zip(_indices(dataset, better), _indices(dataset, worse)):
         assert STUDY.runs()[good].seed == STUDY.runs()[bad].seed
         assert _value(study_dir, good, key) > _value(study_dir, bad, key) + margin
+
+
+# --- cpu_evidence (docs/results/cpu_evidence.md) -------------------------------------
+# Claims whose verdict was "held" (p < 0.05, one-sided Mann-Whitney U, 5 seeds per row)
+# in the committed report; each is trained again (the rows' 10 runs: about an hour on
+# 2 cores) and tested the same way. Run with TFDISENT_EVIDENCE=1 (and
+# TFDISENT_EVIDENCE_DIR=DIR to reuse or fill a study directory).
+
+EVIDENCE = studies.get("cpu_evidence")
+# (dataset, first row, second row, column, direction)
+HELD = [
+]
+
+
+def _evidence_indices(dataset, models):
+    return [i for i, r in enumerate(EVIDENCE.runs())
+            if r.dataset == dataset and r.model in models]
+
+
+@pytest.fixture(scope="module")
+def evidence_dir(tmp_path_factory):
+    output_dir = os.environ.get("TFDISENT_EVIDENCE_DIR") or str(
+        tmp_path_factory.mktemp("cpu_evidence"))
+    needed = sorted({i for dataset, first, second, _, _ in HELD
+                     for i in _evidence_indices(dataset, (first, second))})
+    done = run_bin("study", "--study=cpu_evidence", "--all", "--parallel=2",
+                   "--runs=" + ",".join(map(str, needed)), "--output_dir=" + output_dir,
+                   timeout=6 * 3600)
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    return output_dir
+
+
+@pytest.mark.parametrize("claim", HELD, ids=lambda c: "%s:%s-vs-%s-%s" % c[:4])
+def test_the_claims_that_held_hold_again(evidence_dir, claim):
+    from tfdisent.studies import claims, report
+    from tfdisent.studies.study import Claim
+    dataset, first, second, column, direction = claim
+    rows = {r.model: r for r in report.select_rows(EVIDENCE, report.collect(EVIDENCE,
+                                                                           evidence_dir))
+            if r.dataset == dataset}
+    verdict = claims.test_claim(Claim(first, second, column, direction),
+                                rows[first].values(column), rows[second].values(column))
+    assert verdict.n == (5, 5) and verdict.verdict == "held", verdict

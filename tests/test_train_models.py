@@ -84,6 +84,7 @@ TERMS = {
     "mipe_clg_vae": R | MIPE_TERMS | CLG_TERMS, "qlae": R | QUANTIZED_TERMS,
     "qlae_shapes3d": R | QUANTIZED_TERMS, "qlinfowgan": GAN_TERMS | QUANTIZED_TERMS,
     "qlinfowgan_shapes3d": GAN_TERMS | QUANTIZED_TERMS,
+    "quickstart": R | {"kl_loss", "total_correlation"},
 }
 
 

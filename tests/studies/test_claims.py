@@ -52,7 +52,8 @@ def test_non_inferiority_and_spread_claims():
 
 
 def test_too_few_runs_and_equal_values():
-    assert claims.test_claim(Claim("a", "b", "MIG"), [0.3], LOW).verdict == "too few runs"
+    # 2 against 5 separated runs would give p = 1/21 < 0.05: no verdict below 5 runs.
+    assert claims.test_claim(Claim("a", "b", "MIG"), [0.8, 0.9], LOW).verdict == "too few runs"
     same = claims.test_claim(Claim("a", "b", "MIG"), [0.2] * 5, [0.2] * 5)
     assert same.verdict == "not held" and same.p_value == 1.0
     with pytest.raises(ValueError, match="direction"):
@@ -69,8 +70,8 @@ def test_model_share_is_the_between_rows_share_of_the_variance():
 
 
 def _study():
-    runs = (sweep("base", ["beta_vae.gin"], 10, range(3), "xy_square")
-            + sweep("method", ["beta_vae.gin"], 10, range(3), "xy_square"))
+    runs = (sweep("base", ["beta_vae.gin"], 10, range(5), "xy_square")
+            + sweep("method", ["beta_vae.gin"], 10, range(5), "xy_square"))
     return Study(
         name="claims_demo", reproduces="a fake study", default_dataset="xy_square",
         runs_for=lambda dataset: runs,
@@ -108,16 +109,16 @@ def _fake_runs(study, output_dir):
 def test_the_report_tests_the_claims_from_copied_results(tmp_path):
     study = _study()
     _fake_runs(study, str(tmp_path / "runs"))
-    assert runner.copy_results(study, str(tmp_path / "runs"), str(tmp_path / "kept")) == 6
+    assert runner.copy_results(study, str(tmp_path / "runs"), str(tmp_path / "kept")) == 10
     kept = os.path.join(str(tmp_path / "kept"), study.name)
     assert not os.path.exists(os.path.join(kept, study.runs()[0].name, "checkpoints"))
     path = report.write_report(study, str(tmp_path / "kept"),
                                report_path=str(tmp_path / "docs" / "demo.md"))
     text = open(path).read()
-    # 3 against 3 separated runs: exact one-sided p = 1/20.
-    assert "| MIG: method > base | 3, 3 | +0.400 | 0.050 |" in text
-    assert "| Recon: method < base | 3, 3 | -10.000 | 0.050 |" in text
-    assert text.count("**not held**") == 2  # 0.05 is not below 0.05
+    # 5 against 5 separated runs: exact one-sided p = 1/252.
+    assert "| MIG: method > base | 5, 5 | +0.400 | 0.004 |" in text
+    assert "| Recon: method < base | 5, 5 | -10.000 | 0.004 |" in text
+    assert text.count("**held**") == 2
     assert "Share of each metric's variance between these rows (η²" in text
     assert "![mig.discrete_mig during training on xy_square](demo/xy_square_curve_mig." \
            "discrete_mig.png)" in text
@@ -128,4 +129,4 @@ def test_the_report_tests_the_claims_from_copied_results(tmp_path):
                 "xy_square-%s-seed1/visualizations/traversals/conf_interval_0.png)"
                 % (model, model, model)) in text
     original = report.write_report(study, str(tmp_path / "runs"))
-    assert "| MIG: method > base | 3, 3 | +0.400 | 0.050 |" in open(original).read()
+    assert "| MIG: method > base | 5, 5 | +0.400 | 0.004 |" in open(original).read()

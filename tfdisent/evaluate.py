@@ -323,7 +323,7 @@ def evaluate_with_gin(output_dir, model_dir=None, saved_model=None,
                                                 settings["random_seed"], overwrite)
         check_output_dir(output_dir, overwrite, protected=(model_dir, saved_model))
         suite = MetricSuite(settings)
-        dataset = _gin_dataset(model_dir, saved_model)
+        dataset = gin_dataset(model_dir, saved_model)
         with suite.context():
             return evaluate(output_dir, suite.metrics, model_dir=model_dir,
                             saved_model=saved_model, dataset=dataset,
@@ -424,27 +424,28 @@ def _metric_references():
 def _copy_shared_bindings(metric_names):
     with gin.unlock_config():
         for shared, (parameter, readers) in SHARED_BINDINGS.items():
-            value = _bound_value(shared)
+            value = bound_value(shared)
             if value is None:
                 continue
             for name in sorted(set(readers) & metric_names):
-                if _bound_value("%s.%s" % (name, parameter)) is None:
+                if bound_value("%s.%s" % (name, parameter)) is None:
                     gin.bind_parameter("%s.%s" % (name, parameter), value)
 
 
-def _gin_dataset(model_dir, saved_model):
+def gin_dataset(model_dir, saved_model):
     """The dataset `dataset.*` names; "auto" (or unbound) = the training one."""
-    if _bound_value("dataset.name") in (None, "auto"):
+    if bound_value("dataset.name") in (None, "auto"):
         model_results = locate_model(model_dir, saved_model)[1]
         name, options = training_dataset(model_results)
         with gin.unlock_config():
             gin.bind_parameter("dataset.name", name)
-            if options and _bound_value("dataset.options") is None:
+            if options and bound_value("dataset.options") is None:
                 gin.bind_parameter("dataset.options", options)
     return registry.get_configured()
 
 
-def _bound_value(key):
+def bound_value(key):
+    """The parsed gin value of `key`, None when unbound."""
     try:
         return gin.query_parameter(key)
     except ValueError:

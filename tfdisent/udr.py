@@ -15,7 +15,6 @@ import gin
 import numpy as np
 
 from tfdisent import evaluate, gin_config, results
-from tfdisent.data import registry
 from tfdisent.metrics import udr
 from tfdisent.representation import _load_signature
 
@@ -79,21 +78,10 @@ def score_with_gin(functions, first_model_dir, gin_config_files=(), gin_bindings
         if getattr(getattr(reference, "configurable", None), "name", None) != "udr_sklearn":
             raise ValueError("bin/udr runs evaluation.evaluation_fn = @udr_sklearn "
                              "(see gin_configs/metrics/udr.gin)")
-        if _bound("dataset.name") in (None, "auto"):
-            name, options = evaluate.training_dataset(os.path.join(first_model_dir, "results"))
-            dataset = registry.get(name, **options)
-        else:
-            dataset = registry.get_configured()
+        dataset = evaluate.gin_dataset(first_model_dir, None)
         scores = settings["evaluation_fn"](dataset, functions,
                                            np.random.RandomState(settings["random_seed"]))
         scores["operative_gin"] = gin.operative_config_str()
         return scores
     finally:
         gin.clear_config()
-
-
-def _bound(key):
-    try:
-        return gin.query_parameter(key)
-    except ValueError:
-        return None

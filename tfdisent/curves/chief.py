@@ -21,7 +21,6 @@ from tfdisent import callbacks
 from tfdisent.curves import records, worker
 
 
-
 class CurveEvaluator:
     """The scoring process of one training run."""
 
@@ -37,9 +36,9 @@ class CurveEvaluator:
                       f, indent=2)
         # Steps scored, or snapshotted and waiting (a killed run's: the worker
         # scores those first), are not snapshotted again.
-        self.scored = records.scored_steps(model_dir) | set(worker.pending_steps(model_dir))
-        self.wall_offset = max([r["wall_seconds"] for r in records.read(model_dir)],
-                               default=0.0)
+        recorded = records.read(model_dir)
+        self.scored = {r["step"] for r in recorded} | set(worker.pending_steps(model_dir))
+        self.wall_offset = max([r["wall_seconds"] for r in recorded], default=0.0)
 
     def start(self):
         env = dict(os.environ, CUDA_VISIBLE_DEVICES="-1")

@@ -69,7 +69,7 @@ class Scorer:
         if settings["num_workers"] is None:
             settings["num_workers"] = 1  # leave the other cores to training
         self.suite = evaluate.MetricSuite(settings)
-        name = _bound_value(gin, "dataset.name")
+        name = evaluate.bound_value("dataset.name")
         self.data = training_data if name in (None, "auto") else registry.get_configured()
         self.representation = model_representation(
             self.model, **self.suite.representation_settings)
@@ -139,13 +139,6 @@ def _remove_snapshot(model_dir, step):
         if name.startswith(base + ".") or name.startswith(base + "_temp"):
             os.remove(os.path.join(directory, name))
     os.remove(prefix + ".json")  # last: the snapshot counts as pending until here
-
-
-def _bound_value(gin, key):
-    try:
-        return gin.query_parameter(key)
-    except ValueError:
-        return None
 
 
 def _die_with_the_trainer():

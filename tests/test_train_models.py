@@ -85,6 +85,13 @@ TERMS = {
     "qlae_shapes3d": R | QUANTIZED_TERMS, "qlinfowgan": GAN_TERMS | QUANTIZED_TERMS,
     "qlinfowgan_shapes3d": GAN_TERMS | QUANTIZED_TERMS,
     "quickstart": R | {"kl_loss", "total_correlation"},
+    # Weak and semi-supervised configs on single images (their supervision
+    # terms need pairs or labelled points: tests/test_weak_semi_training.py).
+    "ada_gvae": R | {"kl_loss"}, "ada_ml_vae": R | {"kl_loss"},
+    "gvae_labels": R | {"kl_loss"}, "ml_vae_labels": R | {"kl_loss"},
+    "s2_beta_vae": R | {"kl_loss"}, "s2_beta_tc_vae": R | {"kl_loss", "total_correlation"},
+    "s2_factor_vae": R | {"kl_loss", "total_correlation"},
+    "s2_dip_vae": R | {"dip_diagonal", "dip_off_diagonal", "kl_loss"}, "s2_supervised": R,
 }
 
 

@@ -22,7 +22,7 @@ import tensorflow as tf
 from tfdisent import (callbacks, errors, export, gin_config, optimizers, preemption, results,
                       run_lock, strategy as strategies, traced_checkpoint, training_loop)
 from tfdisent.curves import chief as curves_chief
-from tfdisent.data import correlated, pipelines, registry
+from tfdisent.data import correlated, registry
 from tfdisent.data.ground_truth import StateSpace
 from tfdisent.models import vae as vae_lib
 from tfdisent.models import regularizers  # noqa: F401  (registers gin names)
@@ -130,8 +130,8 @@ def _clear(model_dir):
 
 def build_model(model_fn, data, random_seed):
     """Builds the model and every sub-network (so optimizers can be built)."""
-    model = model_fn(input_shape=data.observation_shape,
-                     dataset_size=dataset_size(data), seed=random_seed)
+    model = model_fn(input_shape=data.observation_shape, dataset_size=dataset_size(data),
+                     factors_num_values=tuple(data.factors_num_values), seed=random_seed)
     model.build_for(data.observation_shape)
     return model
 
@@ -230,17 +230,20 @@ def train(model_dir, overwrite=False, strategy_name="default", config_text="",
                                           (log_every, checkpoint_every, image_every,
                                            eval_every))
         halt = callbacks.HaltCheck(driver)
-        run_callbacks = [halt, callbacks.PeriodicCheckpoint(driver, manager, checkpoint_every,
-                                                            halt)]
+        run_callbacks = [halt]
+        if evaluator is not None:
+            # Before the checkpoint: a run killed after the checkpoint of a
+            # scored step has that step's snapshot on disk.
+            run_callbacks.append(curves_chief.CurveCallback(driver, evaluator, eval_every, halt))
+            evaluator.wait_ready()
+        run_callbacks.append(callbacks.PeriodicCheckpoint(driver, manager, checkpoint_every,
+                                                          halt))
         if chief:
             run_callbacks += _chief_callbacks(driver, halt, model_dir, data, batch_size,
                                               random_seed, log_every, image_every, verbose)
-        if evaluator is not None:
-            run_callbacks.append(curves_chief.CurveCallback(driver, evaluator, eval_every, halt))
-            evaluator.wait_ready()
         sampler, training_factors = correlated.training_sampler(data)
-        dataset = pipelines.image_batches(data, batch_size, random_seed, start_step=start,
-                                          factor_sampler=sampler)
+        dataset = net.training_batches(data, batch_size, random_seed, start_step=start,
+                                       factor_sampler=sampler)
         began = time.time()
         remaining = training_steps - start
         if remaining > 0:
@@ -269,6 +272,7 @@ def train(model_dir, overwrite=False, strategy_name="default", config_text="",
                      dataset=data.name if hasattr(data, "name") else "")
         if training_factors:
             final["training_factors"] = training_factors
+        final.update(net.training_results())
         history = continued_from(model_dir)
         if history:
             final["continued_from_steps"] = history

@@ -14,7 +14,8 @@ NUM_TRAIN, NUM_TEST = 320, 160  # multiples of the samplers' batch of 16
 MIX = np.array([[1.0, 0.3, 0.0], [0.0, 1.0, 0.2], [0.1, 0.0, 1.0], [0.5, 0.5, 0.5]])
 # Small but study-shaped settings, per metric, for both paths.
 FAST = {"dci": {"importance": "random_forest"},
-        "downstream_task": {"num_train": (NUM_TRAIN,)}}
+        "downstream_task": {"num_train": (NUM_TRAIN,)},
+        "reduced_downstream_task": {"num_train": (NUM_TRAIN,)}}
 
 
 def mixed(observations):
@@ -258,7 +259,8 @@ def test_every_array_setting_reaches_its_core():
                 "irs": "irs._compute_irs", "unsupervised_metrics":
                         "unsupervised._compute_unsupervised",
                 "downstream_task": "downstream.downstream_accuracies",
-                "infomec": "infomec.infomec"}[name]
+                "infomec": "infomec.infomec",
+                "reduced_downstream_task": "reduced_downstream.reduced_scores"}[name]
         module, function = core.split(".")
         accepted = set(inspect.signature(getattr(getattr(metrics, module), function))
                        .parameters)

@@ -15,6 +15,8 @@ from typing import NamedTuple
 import keras
 import tensorflow as tf
 
+from tfdisent.data import pipelines
+
 
 class Term(NamedTuple):
     """One loss term: its value (a scalar) and its weight in the loss."""
@@ -130,8 +132,19 @@ class TrainableModel(keras.Model):
                                salt, per_example)
 
     # -- what subclasses provide ------------------------------------------
-    def forward(self, x, training):
+    def forward(self, x, training, supervision=None):
+        """(terms, ctx) of a batch of images; `supervision`: the batch's
+        other tensors by name (a pair's changed factors, labelled points)."""
         raise NotImplementedError
+
+    def training_batches(self, data, batch_size, seed, start_step=0, factor_sampler=None):
+        """The training input: i.i.d. images (tfdisent.data.pipelines)."""
+        return pipelines.image_batches(data, batch_size, seed, start_step=start_step,
+                                       factor_sampler=factor_sampler)
+
+    def training_results(self):
+        """What the training input records in the run's results."""
+        return {}
 
     def build_for(self, observation_shape):
         """Creates every variable with one forward pass on zeros."""
@@ -168,12 +181,12 @@ class TrainableModel(keras.Model):
 
     # -- the step ----------------------------------------------------------
     def train_step(self, data):
-        x = batch_images(data)
+        x, supervision = batch_parts(data)
         groups = self.optimizer_groups()
         variables = [v for g in groups for v in g.variables]
         replicas = tf.distribute.get_strategy().num_replicas_in_sync
         with tf.GradientTape() as tape:
-            terms, ctx = self.forward(x, training=True)
+            terms, ctx = self.forward(x, training=True, supervision=supervision)
             loss = total_loss(terms)
             scaled = loss / tf.cast(replicas, loss.dtype)
         grads = tape.gradient(scaled, variables)
@@ -197,8 +210,16 @@ class TrainableModel(keras.Model):
 
 
 def batch_images(data):
-    """The images of a batch that may come as (images, ...)."""
-    return data[0] if isinstance(data, (tuple, list)) else data
+    """The images of a batch that may come as (images, ...) or a dict."""
+    return batch_parts(data)[0]
+
+
+def batch_parts(data):
+    """(images, {name: other tensor}) of a batch: a tensor, (images, ...) or
+    a dict with "images"."""
+    if isinstance(data, dict):
+        return data["images"], {k: v for k, v in data.items() if k != "images"}
+    return (data[0] if isinstance(data, (tuple, list)) else data), {}
 
 
 def term_logs(loss, terms):

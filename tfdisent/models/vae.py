@@ -28,17 +28,20 @@ class VAE(TrainableModel):
       clip_global_norm: joint gradient clipping over all main-loss groups.
       dataset_size: number of distinct observations (set by training; used
         by estimators that need it, e.g. β-TCVAE's stratified sampling).
+      factors_num_values: the dataset's factor sizes (set by training; used
+        by components that supervise with factors).
     """
 
     def __init__(self, input_shape, regularizer=None, extensions=(),
                  reconstruction_loss=None, encoder=None, decoder=None,
                  num_latent=None, clip_global_norm=None, dataset_size=None,
-                 seed=0, name="vae"):
+                 factors_num_values=None, seed=0, name="vae"):
         components = ([regularizer] if regularizer is not None else []) + list(extensions)
         super().__init__(components=components,
                          clip_global_norm=clip_global_norm, seed=seed, name=name)
         self.observation_shape = tuple(int(s) for s in input_shape)
         self.dataset_size = dataset_size
+        self.factors_num_values = factors_num_values
         self.encoder = encoder or (
             factory.make_encoder(self.observation_shape, num_latent)
             if num_latent else factory.make_encoder(self.observation_shape))
@@ -57,11 +60,11 @@ class VAE(TrainableModel):
     def encode(self, x, training=False):
         return self.encoder(x, training=training)
 
-    def forward(self, x, training):
+    def forward(self, x, training, supervision=None):
         encoded = self.encode(x, training=training)
         ctx = Context(x=x, training=training, step=self.global_step,
                       model=self, encoded=encoded, z_mean=encoded["mean"],
-                      reconstruction_logits=None)
+                      reconstruction_logits=None, supervision=supervision or {})
         if self.stochastic:
             ctx.z_logvar = encoded["logvar"]
             ctx.eps = self.random_normal(tf.shape(ctx.z_mean), salt=0)
@@ -84,6 +87,23 @@ class VAE(TrainableModel):
 
     def call(self, x, training=False):
         return self.forward(x, training)[1].reconstruction_logits
+
+    # -- what training reads ----------------------------------------------
+    def training_batches(self, data, batch_size, seed, start_step=0, factor_sampler=None):
+        """A component's training input (pairs, labelled points), else i.i.d.
+        images."""
+        override = self._override("training_batches")
+        if override is None:
+            return super().training_batches(data, batch_size, seed, start_step,
+                                            factor_sampler)
+        return override(self, data, batch_size, seed, start_step=start_step,
+                        factor_sampler=factor_sampler)
+
+    def training_results(self):
+        results = {}
+        for component in self.components:
+            results.update(getattr(component, "training_results", dict)())
+        return results
 
     # -- what the SavedModel serves ----------------------------------------
     def _override(self, hook):

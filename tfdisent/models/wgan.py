@@ -79,16 +79,18 @@ class InfoWGAN(TrainableModel):
         commitment_weight: λ_gp (10), λ_latent (200), λ_q, λ_c (0.01).
       generator_step_period: one generator step every this many steps.
       weight_decay, clip_value: AdamW decay and element-wise clip of weights.
-      dataset_size: unused (the training platform passes it to every model).
+      dataset_size, factors_num_values: unused (the training platform passes
+        them to every model).
     """
 
     def __init__(self, input_shape, quantized=False, encoder=None, decoder=None,
                  num_latent=None, gradient_penalty_weight=10.0,
                  latent_weight=200.0, quantization_weight=0.01,
                  commitment_weight=0.01, generator_step_period=5,
-                 weight_decay=1e-3, clip_value=1.0, dataset_size=None, seed=0,
+                 weight_decay=1e-3, clip_value=1.0, dataset_size=None,
+                 factors_num_values=None, seed=0,
                  name="info_wgan"):
-        del dataset_size
+        del dataset_size, factors_num_values
         super().__init__(seed=seed, name=name)
         self.observation_shape = tuple(int(s) for s in input_shape)
         self.encoder = encoder or (

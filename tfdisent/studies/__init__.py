@@ -17,6 +17,10 @@ _MODULES = {
     "mipe": "tfdisent.studies.mipe",
     "qlae": "tfdisent.studies.qlae",
     "deft": "tfdisent.studies.deft",
+    "weakly_supervised": "tfdisent.studies.weakly_supervised",
+    "weakly_supervised_cpu": "tfdisent.studies.weakly_supervised_cpu",
+    "semi_supervised": "tfdisent.studies.semi_supervised",
+    "semi_supervised_cpu": "tfdisent.studies.semi_supervised_cpu",
 }
 
 

@@ -234,5 +234,15 @@ def sweep(model, gin_configs, steps, seeds, dataset, grid=(), bindings=(),
     return runs
 
 
+class gin_reference(str):  # pylint: disable=invalid-name
+    """A grid value bound as written (a gin reference such as
+    "@supervised_xent()"), not as a quoted string."""
+
+    def __repr__(self):
+        return str(self)
+
+
 def _number(value):
+    if isinstance(value, gin_reference):
+        return value.lstrip("@").replace("()", "")
     return ("%g" % value) if isinstance(value, float) else str(value)

@@ -308,3 +308,16 @@ STUDY = Study(
                      "15 times our training steps at 1/5 of our learning rate. Its 3D Shapes "
                      "table has CFASL on β-VAE, not on β-TCVAE",
 )
+
+
+def cpu_slice(name, reproduces, rows, comparisons):
+    """A study of `rows` ((row, gin file, bindings)) at cpu_evidence's scale
+    (its data, seeds, steps, disentanglement_lib settings, metrics and
+    columns), with its own comparisons."""
+    def runs_for(dataset):
+        return [run for model, config, bindings in rows
+                for run in sweep(model, [config], STEPS, SEEDS, DATASET,
+                                 bindings=DLIB + tuple(bindings))]
+    return Study(name=name, reproduces=reproduces, default_dataset=DATASET,
+                 runs_for=runs_for, metrics=METRICS, columns=COLUMNS[:11],
+                 selection=Selection("all"), fixed_datasets=True, comparisons=comparisons)

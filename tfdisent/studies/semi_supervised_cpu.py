@@ -8,28 +8,19 @@ of batch 64 (plus 64 labelled images a step for S²) at Adam 5e-4.
 """
 
 from tfdisent.studies import cpu_evidence
-from tfdisent.studies.study import Claim, Comparison, Selection, Study, sweep
+from tfdisent.studies.study import Claim, Comparison
 
+S2 = "S²-β-VAE (100 labels)"
 ROWS = (
     ("β-VAE", "beta_vae.gin", ("beta_vae.beta = 4.",)),
-    ("S²-β-VAE (100 labels)", "s2_beta_vae.gin",
-     ("beta_vae.beta = 4.", "semi_supervised.num_labelled = 100",
-      "semi_supervised.gamma_sup = 4.")),
+    (S2, "s2_beta_vae.gin", ("beta_vae.beta = 4.", "semi_supervised.num_labelled = 100",
+                             "semi_supervised.gamma_sup = 4.")),
 )
-
-
-def runs_for(dataset):
-    return [run for model, config, bindings in ROWS
-            for run in sweep(model, [config], cpu_evidence.STEPS, cpu_evidence.SEEDS,
-                             cpu_evidence.DATASET, bindings=cpu_evidence.DLIB + bindings)]
-
 
 COMPARISONS = (
     Comparison(
         "S²-β-VAE with 100 labels against the unsupervised β-VAE", cpu_evidence.DATASET,
-        ("β-VAE", "S²-β-VAE (100 labels)"),
-        tuple(Claim("S²-β-VAE (100 labels)", "β-VAE", column)
-              for column in ("MIG", "DCI-D", "FVM")),
+        ("β-VAE", S2), tuple(Claim(S2, "β-VAE", column) for column in ("MIG", "DCI-D", "FVM")),
         source="Locatello et al. 2020 (ICLR): a supervised loss on 0.01 % of the data "
                "labelled improves disentanglement over the unsupervised model",
         note="β = 4 in both rows; xent loss, γ_sup = 4, fixed annealer, perfect labels, "
@@ -37,14 +28,6 @@ COMPARISONS = (
              "Bernoulli loss; Adam 5e-4, batch 64, 5 000 steps"),
 )
 
-STUDY = Study(
-    name="semi_supervised_cpu",
-    reproduces=__doc__.strip().split("\n\n")[0].replace("\n", " "),
-    default_dataset=cpu_evidence.DATASET,
-    runs_for=runs_for,
-    metrics=cpu_evidence.METRICS,
-    columns=cpu_evidence.COLUMNS[:11],
-    selection=Selection("all"),
-    fixed_datasets=True,
-    comparisons=COMPARISONS,
-)
+STUDY = cpu_evidence.cpu_slice("semi_supervised_cpu",
+                               __doc__.strip().split("\n\n")[0].replace("\n", " "),
+                               ROWS, COMPARISONS)

@@ -8,19 +8,12 @@ of batch 64 (pairs for Ada-GVAE: 128 images a step) at Adam 5e-4.
 """
 
 from tfdisent.studies import cpu_evidence
-from tfdisent.studies.study import Claim, Comparison, Selection, Study, sweep
+from tfdisent.studies.study import Claim, Comparison
 
 ROWS = (
     ("β-VAE", "beta_vae.gin", ("beta_vae.beta = 4.",)),
     ("Ada-GVAE", "ada_gvae.gin", ("beta_vae.beta = 4.", "weak_pairs.k = 1")),
 )
-
-
-def runs_for(dataset):
-    return [run for model, config, bindings in ROWS
-            for run in sweep(model, [config], cpu_evidence.STEPS, cpu_evidence.SEEDS,
-                             cpu_evidence.DATASET, bindings=cpu_evidence.DLIB + bindings)]
-
 
 COMPARISONS = (
     Comparison(
@@ -34,14 +27,6 @@ COMPARISONS = (
              "5 000 steps (paper: 300 000 assumed); k = 1, the paper's first setting"),
 )
 
-STUDY = Study(
-    name="weakly_supervised_cpu",
-    reproduces=__doc__.strip().split("\n\n")[0].replace("\n", " "),
-    default_dataset=cpu_evidence.DATASET,
-    runs_for=runs_for,
-    metrics=cpu_evidence.METRICS,
-    columns=cpu_evidence.COLUMNS[:11],
-    selection=Selection("all"),
-    fixed_datasets=True,
-    comparisons=COMPARISONS,
-)
+STUDY = cpu_evidence.cpu_slice("weakly_supervised_cpu",
+                               __doc__.strip().split("\n\n")[0].replace("\n", " "),
+                               ROWS, COMPARISONS)

@@ -1,6 +1,7 @@
 """The built-in studies: deterministic run lists, the papers' sweeps, and
 every run's gin configuration parses with tfdisent's configurables."""
 
+import re
 import subprocess
 import sys
 
@@ -11,7 +12,9 @@ from tfdisent import gin_config, studies
 from tfdisent.studies.study import Selection, scaled_steps, slug
 
 EXPECTED_RUNS = {"unsupervised_study_v1": 1800, "cfasl": 650, "mipe": 60, "qlae": 35,
-                 "deft": 80, "cpu_sanity": 30, "cpu_evidence": 105}
+                 "deft": 80, "cpu_sanity": 30, "cpu_evidence": 105, "weakly_supervised": 480,
+                 "semi_supervised": 5808, "weakly_supervised_cpu": 10,
+                 "semi_supervised_cpu": 10}
 
 
 def test_every_study_is_registered_with_its_size():
@@ -75,11 +78,14 @@ def test_slug_and_selection_checks():
 
 
 def _distinct_configurations():
+    """One run per study and configuration shape: the gin files and the
+    bindings with their numbers masked (seeds and grid values parse alike)."""
     seen = {}
     for name in studies.names():
         study = studies.get(name)
         for run in study.runs():
-            key = (run.gin_configs, run.bindings)
+            key = (name, run.gin_configs, run.dataset, run.distill_from != "",
+                   tuple(re.sub(r"-?\d+(\.\d*)?(e-?\d+)?", "#", b) for b in run.bindings))
             seen.setdefault(key, (name, run))
     return list(seen.values())
 
@@ -91,6 +97,7 @@ def test_every_run_configuration_parses(study_name):
     from tfdisent import evaluate, train  # noqa: F401  (register configurables)
     import tfdisent.models.cfasl, tfdisent.models.clg_vae, tfdisent.models.mipe  # noqa
     import tfdisent.models.qlae, tfdisent.models.wgan, tfdisent.models.deft  # noqa
+    import tfdisent.models.weak, tfdisent.models.semi  # noqa
     evaluate.register_metrics()
     study = studies.get(study_name)
     for name, run in _distinct_configurations():

@@ -15,7 +15,8 @@ MIX = np.array([[1.0, 0.3, 0.0], [0.0, 1.0, 0.2], [0.1, 0.0, 1.0], [0.5, 0.5, 0.
 # Small but study-shaped settings, per metric, for both paths.
 FAST = {"dci": {"importance": "random_forest"},
         "downstream_task": {"num_train": (NUM_TRAIN,)},
-        "reduced_downstream_task": {"num_train": (NUM_TRAIN,)}}
+        "reduced_downstream_task": {"num_train": (NUM_TRAIN,)},
+        "unified_scores": {"matrices": ("mutual_information_matrix", "accuracy_svm_matrix")}}
 
 
 def mixed(observations):
@@ -260,7 +261,8 @@ def test_every_array_setting_reaches_its_core():
                         "unsupervised._compute_unsupervised",
                 "downstream_task": "downstream.downstream_accuracies",
                 "infomec": "infomec.infomec",
-                "reduced_downstream_task": "reduced_downstream.reduced_scores"}[name]
+                "reduced_downstream_task": "reduced_downstream.reduced_scores",
+                "unified_scores": "unified.unified_scores"}[name]
         module, function = core.split(".")
         accepted = set(inspect.signature(getattr(getattr(metrics, module), function))
                        .parameters)

@@ -33,6 +33,7 @@ from tfdisent.metrics.reduced_downstream import compute_reduced_downstream_task
 from tfdisent.metrics.sap import compute_sap
 from tfdisent.metrics.strong_downstream import compute_strong_downstream_task
 from tfdisent.metrics.udr import compute_udr_sklearn, udr_from_codes, udr_scores
+from tfdisent.metrics.unified import compute_unified_scores, unified_scores
 from tfdisent.metrics.unsupervised import compute_unsupervised_metrics
 from tfdisent.metrics.utils import (clear_sampling_cache,
                                     generate_batch_factor_code)

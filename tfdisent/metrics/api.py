@@ -19,7 +19,7 @@ import numpy as np
 
 from tfdisent.metrics import (beta_vae, dci, downstream, factor_vae, fairness, infomec,
                               irs, mfvm, mig, modularity_explicitness, reduced_downstream, sap,
-                              strong_downstream, unsupervised)
+                              strong_downstream, unified, unsupervised)
 from tfdisent.metrics.inputs import GridCodes, Sample, factor_classes, make_sample
 
 # disentanglement_lib's gin name -> sampler(ground_truth_data,
@@ -39,6 +39,7 @@ METRICS = {
     "fairness": fairness.compute_fairness,
     "strong_downstream_task": strong_downstream.compute_strong_downstream_task,
     "reduced_downstream_task": reduced_downstream.compute_reduced_downstream_task,
+    "unified_scores": unified.compute_unified_scores,
 }
 
 
@@ -99,6 +100,10 @@ def _reduced_downstream(train, test, random_state, num_train, **settings):
     return scores
 
 
+def _unified(train, test, random_state, **settings):
+    return unified.unified_scores(*train, *test, **settings)
+
+
 FIXED_SAMPLE = {
     "mig": _FixedSample(_mig),
     "dci": _FixedSample(_dci, uses_test=True),
@@ -112,6 +117,7 @@ FIXED_SAMPLE = {
     "infomec": _FixedSample(_infomec, size="num_points"),
     "reduced_downstream_task": _FixedSample(_reduced_downstream, uses_test=True,
                                             sizes_to_core=True),
+    "unified_scores": _FixedSample(_unified, uses_test=True),
 }
 FIXED_SAMPLE_METRICS = tuple(FIXED_SAMPLE)
 # These draw observations for factor values they choose (pairs of batches

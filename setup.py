@@ -6,7 +6,7 @@ from setuptools import find_namespace_packages, setup
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 COMMANDS = ("train", "evaluate", "export", "aggregate", "visualize", "visualize_dataset",
-            "ifp", "distill", "study", "udr")
+            "ifp", "distill", "study", "udr", "reason")
 
 
 # Compatible ranges (see docs/installation.md); requirements.txt pins the

@@ -94,7 +94,7 @@ class SavedModelRepresentation(BatchedRepresentation):
         signature_name, keys = _SIGNATURES[kind]
         # The loaded object owns the variables the signature captures: keep it.
         self._saved_model, function, input_name, input_shape = (
-                _load_signature(path, signature_name, keys))
+                load_signature(path, signature_name, keys))
         super().__init__(lambda images: function(**{input_name: images}), input_shape,
                          kind, batch_size, random_seed, source="the SavedModel at %s" % path)
         # Codebook-valued codes (what InfoMEC's default estimator follows).
@@ -122,7 +122,7 @@ def recorded_discrete(path):
         return bool(json.load(f).get("discrete_representation", False))
 
 
-def _load_signature(path, signature_name, keys):
+def load_signature(path, signature_name, keys):
     """(loaded SavedModel, concrete function, its input name, input shape)."""
     if not os.path.isfile(os.path.join(path, "saved_model.pb")):
         raise FileNotFoundError("no SavedModel at %s (expected %s)"

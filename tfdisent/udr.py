@@ -16,7 +16,7 @@ import numpy as np
 
 from tfdisent import evaluate, gin_config, results
 from tfdisent.metrics import udr
-from tfdisent.representation import _load_signature
+from tfdisent.representation import load_signature
 
 gin.external_configurable(udr.compute_udr_sklearn, "udr_sklearn",
                           denylist=["ground_truth_data", "representation_functions",
@@ -31,7 +31,7 @@ class GaussianCodes:
     def __init__(self, saved_model):
         try:
             self._saved_model, self._function, self._input, self.input_shape = (
-                _load_signature(saved_model, "gaussian_encoder", ("mean", "logvar")))
+                load_signature(saved_model, "gaussian_encoder", ("mean", "logvar")))
         except ValueError as e:
             if "'logvar'" not in str(e):
                 raise

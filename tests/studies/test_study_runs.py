@@ -192,13 +192,15 @@ def test_sigterm_to_all_checkpoints_the_running_run_and_starts_no_other(study_en
 
 def test_a_metric_config_with_a_failed_metric_is_not_finished(tmp_path):
     from tfdisent.studies import runner
+    from tfdisent.studies.study import MetricConfig
+    metric = MetricConfig("m", ())
     aggregate = tmp_path / "metrics" / "m" / "results" / "aggregate"
-    assert not runner.metric_finished(str(tmp_path), "m")
+    assert not runner.metric_finished(str(tmp_path), metric)
     aggregate.mkdir(parents=True)
     (aggregate / "evaluation.json").write_text(json.dumps(
         {"evaluation_results.mig.discrete_mig": 0.1,
          "evaluation_results.dci.error": "ValueError: boom"}))
-    assert not runner.metric_finished(str(tmp_path), "m")
+    assert not runner.metric_finished(str(tmp_path), metric)
     (aggregate / "evaluation.json").write_text(json.dumps(
         {"evaluation_results.mig.discrete_mig": 0.1}))
-    assert runner.metric_finished(str(tmp_path), "m")
+    assert runner.metric_finished(str(tmp_path), metric)

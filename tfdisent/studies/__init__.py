@@ -17,6 +17,7 @@ _MODULES = {
     "mipe": "tfdisent.studies.mipe",
     "qlae": "tfdisent.studies.qlae",
     "deft": "tfdisent.studies.deft",
+    "abstract_reasoning": "tfdisent.studies.abstract_reasoning",
     "weakly_supervised": "tfdisent.studies.weakly_supervised",
     "weakly_supervised_cpu": "tfdisent.studies.weakly_supervised_cpu",
     "semi_supervised": "tfdisent.studies.semi_supervised",

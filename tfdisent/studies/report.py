@@ -43,15 +43,16 @@ def collect(study, output_dir, dataset=None):
         else:
             state = "unfinished" if os.path.isdir(run_dir) else "missing"
         done = state == "done"
-        values = {c.name: _value(run_dir, c) for c in study.columns} if done else {}
+        files = {m.label: m.aggregate_file for m in study.metrics}
+        values = {c.name: _value(os.path.join(run_dir, files[c.metric]), c)
+                  for c in study.columns} if done else {}
         records.append(RunRecord(run, state, values, status or {},
                                  curve_records.read(run_dir) if done else (), run_dir))
     return records
 
 
-def _value(run_dir, column):
-    path = os.path.join(run_dir, "metrics", column.metric, "results", "aggregate",
-                        "evaluation.json")
+def _value(path, column):
+    """`column`'s value in the aggregate results at `path` (nan if absent)."""
     if not os.path.isfile(path):
         return float("nan")
     value = load_json(path).get(column.result_key)

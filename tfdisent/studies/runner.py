@@ -79,12 +79,11 @@ def train_finished(run_dir):
                for name in ("train_results.json", "distill_results.json"))
 
 
-def metric_finished(run_dir, label):
-    """The metric config's results exist and record no failed metric (a
+def metric_finished(run_dir, metric):
+    """The MetricConfig's results exist and record no failed metric (a
     failed one is evaluated again on the next attempt)."""
     from tfdisent.evaluate import failed_metrics
-    path = os.path.join(run_dir, "metrics", label, "results", "aggregate",
-                        "evaluation.json")
+    path = os.path.join(run_dir, metric.aggregate_file)
     if not os.path.isfile(path):
         return False
     with open(path) as f:
@@ -116,7 +115,7 @@ def run_one(study, index, output_dir, dataset=None, steps_scale=1.0, log=None):
     try:
         _train(run, run_dir, steps_scale)
         for metric in study.metrics:
-            if not metric_finished(run_dir, metric.label):
+            if not metric_finished(run_dir, metric):
                 log.write("run %d %s: evaluating %s\n" % (index, run.name, metric.label))
                 log.flush()
                 _evaluate(run, run_dir, metric)
@@ -167,6 +166,9 @@ def _distill(run, run_dir):
 
 
 def _evaluate(run, run_dir, metric):
+    if metric.step == "abstract_reasoning":
+        _reason(run, run_dir, metric)
+        return
     from tfdisent import evaluate
     scores = evaluate.evaluate_with_gin(
         os.path.join(run_dir, "metrics", metric.label), model_dir=run_dir,
@@ -177,6 +179,21 @@ def _evaluate(run, run_dir, metric):
     if failures:
         key, message = sorted(failures.items())[0]
         raise RuntimeError("%s: %s" % (key, message))
+
+
+def _reason(run, run_dir, metric):
+    """bin/reason on the run's representation into RUN/metrics/<label>
+    (resuming an interrupted one)."""
+    import gin
+    from tfdisent import gin_config
+    from tfdisent.reasoning import reason
+    gin.clear_config()
+    try:
+        gin_config.parse(list(metric.gin_configs),
+                         tuple(metric.bindings) + tuple(run.metric_bindings))
+        reason.reason(run_dir, os.path.join(run_dir, "metrics", metric.label), verbose=0)
+    finally:
+        gin.clear_config()
 
 
 # --- results to keep -------------------------------------------------------------
@@ -199,9 +216,7 @@ def copy_results(study, output_dir, destination, dataset=None):
         if not status or status["state"] != DONE:
             continue
         target = run_directory(destination, study, run)
-        names = list(KEPT_FILES) + [
-            os.path.join("metrics", m.label, "results", "aggregate", "evaluation.json")
-            for m in study.metrics]
+        names = list(KEPT_FILES) + [m.aggregate_file for m in study.metrics]
         for name in names:
             if os.path.isfile(os.path.join(source, name)):
                 os.makedirs(os.path.dirname(os.path.join(target, name)), exist_ok=True)

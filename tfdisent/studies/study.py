@@ -6,6 +6,7 @@ Nothing here imports TensorFlow: a study lists and reports on any machine.
 
 import dataclasses
 import itertools
+import os
 import re
 from typing import Callable, Mapping, Optional, Tuple
 
@@ -64,11 +65,19 @@ class Run:
 
 @dataclasses.dataclass(frozen=True)
 class MetricConfig:
-    """One bin/evaluate call: RUN/metrics/<label>/results."""
+    """One evaluation of each run into RUN/metrics/<label>/results: a
+    bin/evaluate call (step "evaluation") or a bin/reason one (step
+    "abstract_reasoning": WReN on PGMs over the run's representation)."""
 
     label: str
     gin_configs: Tuple[str, ...]
     bindings: Tuple[str, ...] = ()
+    step: str = "evaluation"
+
+    @property
+    def aggregate_file(self):
+        """Its aggregate results, relative to the run directory."""
+        return os.path.join("metrics", self.label, "results", "aggregate", self.step + ".json")
 
 
 @dataclasses.dataclass(frozen=True)

@@ -105,3 +105,13 @@ def test_bad_settings_are_one_line_and_write_nothing(tmp_path, binding, message)
     last = result.stderr.strip().splitlines()[-1]
     assert last.startswith("error:") and message in last, result.stderr[-2000:]
     assert not os.path.exists(tmp_path / "out" / "results")
+
+
+@pytest.mark.parametrize("config", ["reasoning/wren.gin", "reasoning/wren_cpu.gin"])
+def test_the_reasoning_configs_parse(config):
+    gin.clear_config()
+    try:
+        gin_config.parse([config], [])
+        assert gin.query_parameter("abstract_reasoning.batch_size") == 32
+    finally:
+        gin.clear_config()

@@ -19,8 +19,15 @@ def mutual_information_gap(mutual_information, factor_entropy):
         raise ValueError("MIG divides by factor entropies; factors %s are "
                          "constant in the sample"
                          % np.flatnonzero(factor_entropy <= 0).tolist())
-    top_two = -np.sort(-mutual_information, axis=0)[:2]
-    return float(np.mean((top_two[0] - top_two[1]) / factor_entropy))
+    return float(np.mean(gap_per_factor(mutual_information, factor_entropy)))
+
+
+def gap_per_factor(mutual_information, factor_entropy):
+    """(m_(1)j - m_(2)j) / H_j per factor [F], unchecked (a zero entropy
+    gives inf or nan)."""
+    top_two = -np.sort(-np.asarray(mutual_information), axis=0)[:2]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return (top_two[0] - top_two[1]) / np.asarray(factor_entropy)
 
 
 def _compute_mig(codes, factors, num_bins=utils.DEFAULT_NUM_BINS):

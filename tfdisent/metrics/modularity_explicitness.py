@@ -18,12 +18,17 @@ from tfdisent.metrics import utils
 
 def modularity(mutual_information):
     """Pure core: modularity score from an MI matrix [K, F]."""
+    return float(np.mean(modularity_per_code(mutual_information)))
+
+
+def modularity_per_code(mutual_information):
+    """Each code's modularity [K] (0 for a code with no information)."""
     squared = np.square(np.asarray(mutual_information, np.float64))
     largest = squared.max(axis=1)
     with np.errstate(divide="ignore", invalid="ignore"):
         deviation = (squared.sum(axis=1) - largest) / (
                 largest * (squared.shape[1] - 1.0))
-    return float(np.mean(np.where(largest == 0.0, 0.0, 1.0 - deviation)))
+    return np.where(largest == 0.0, 0.0, 1.0 - deviation)
 
 
 def _macro_roc_auc(labels, probabilities, classes):

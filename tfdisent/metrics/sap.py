@@ -52,10 +52,15 @@ def discrete_score_matrix(codes, factors, codes_test, factors_test, n_jobs=None)
             n_jobs))
 
 
+def top_two_gap_per_factor(score_matrix):
+    """Per factor: largest - second largest score of a [K, F] matrix: [F]."""
+    ordered = np.sort(np.asarray(score_matrix), axis=0)
+    return ordered[-1] - ordered[-2]
+
+
 def average_top_two_gap(score_matrix):
     """Pure core: mean over factors of (largest - second largest) score."""
-    ordered = np.sort(np.asarray(score_matrix), axis=0)
-    return float(np.mean(ordered[-1] - ordered[-2]))
+    return float(np.mean(top_two_gap_per_factor(score_matrix)))
 
 
 def _compute_sap(codes, factors, codes_test, factors_test,

@@ -23,7 +23,7 @@ import os
 import numpy as np
 from scipy.sparse import csgraph
 
-from tfdisent.metrics import dci, modularity_explicitness, sap, utils
+from tfdisent.metrics import dci, mig, modularity_explicitness, sap, utils
 
 
 def importance_gbt_matrix(codes_train, factors_train, codes_test, factors_test, n_jobs=None):
@@ -51,9 +51,10 @@ MATRICES = {"importance_gbt_matrix": importance_gbt_matrix,
 
 # -- aggregations of a matrix [K, F] ----------------------------------------
 def aggregation_dci(matrix, factors_train):
-    scores = {"dci_disentanglement": dci.disentanglement(matrix),
+    disentanglement = dci.disentanglement(matrix)
+    scores = {"dci_disentanglement": disentanglement,
               "dci_completeness": dci.completeness(matrix),
-              "dci": dci.disentanglement(matrix)}
+              "dci": disentanglement}
     scores.update(("dci_disentanglement.code_%d" % i, float(v))
                   for i, v in enumerate(dci.disentanglement_per_code(matrix)))
     # disentanglement_lib names the per-factor completeness "code_<factor>".
@@ -65,34 +66,24 @@ def aggregation_dci(matrix, factors_train):
 def aggregation_mig(matrix, factors_train):
     """Per factor (largest - second largest entry) / H(factor), H from the
     training factors; a constant factor gives inf or nan, as the reference."""
-    top_two = -np.sort(-np.asarray(matrix, np.float64), axis=0)[:2]
-    with np.errstate(divide="ignore", invalid="ignore"):
-        per_factor = (top_two[0] - top_two[1]) / utils.discrete_entropy(factors_train)
+    per_factor = mig.gap_per_factor(np.asarray(matrix, np.float64),
+                                    utils.discrete_entropy(factors_train))
     scores = {"mig": float(np.mean(per_factor))}
     scores.update(("mig.factor_%d" % j, float(v)) for j, v in enumerate(per_factor))
     return scores
 
 
 def aggregation_sap(matrix, factors_train):
-    ordered = np.sort(np.asarray(matrix, np.float64), axis=0)
     scores = {"sap": sap.average_top_two_gap(matrix)}
     scores.update(("sap.factor_%d" % j, float(v))
-                  for j, v in enumerate(ordered[-1] - ordered[-2]))
+                  for j, v in enumerate(sap.top_two_gap_per_factor(matrix)))
     return scores
-
-
-def modularity_per_code(matrix):
-    squared = np.square(np.asarray(matrix, np.float64))
-    largest = squared.max(axis=1)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        deviation = (squared.sum(axis=1) - largest) / (largest * (squared.shape[1] - 1.0))
-    return np.where(largest == 0.0, 0.0, 1.0 - deviation)
 
 
 def aggregation_modularity(matrix, factors_train):
     scores = {"modularity": modularity_explicitness.modularity(matrix)}
     scores.update(("modularity.code_%d" % i, float(v))
-                  for i, v in enumerate(modularity_per_code(matrix)))
+                  for i, v in enumerate(modularity_explicitness.modularity_per_code(matrix)))
     return scores
 
 

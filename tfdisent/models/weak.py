@@ -86,8 +86,8 @@ class WeakPairs(Component):
         ctx.z = gaussian.sample(ctx.z_mean, ctx.z_logvar, ctx.eps)
         ctx.kl_per_dimension = gaussian.kl_per_dimension(ctx.z_mean, ctx.z_logvar)
         ctx.kl_per_example = tf.reduce_sum(ctx.kl_per_dimension, axis=1)
-        ctx.shared_dimensions = tf.reduce_mean(1.0 - tf.cast(own, tf.float32)) * tf.cast(
-                tf.shape(own)[1], tf.float32)
+        ctx.shared_dimensions = tf.reduce_mean(
+                tf.reduce_sum(1.0 - tf.cast(own, tf.float32), axis=1))  # per pair
 
     def terms(self, ctx):
         shared = ctx.get("shared_dimensions")

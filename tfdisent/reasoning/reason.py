@@ -76,11 +76,10 @@ def reason(input_dir, output_dir, overwrite=False, embedding="representation",
     codes as rendering and encoding each panel, without doing it per step)."""
     import keras  # deferred: flag and gin errors stay fast
     import tensorflow as tf
-    from tfdisent.reasoning.wren import WReN
+    from tfdisent.reasoning import wren
     data = pgm.quantized(_dataset(input_dir))
     pgm.PGMSampler(data, pgm_type)  # bad settings fail here, before anything is written
-    if embedding not in WReN.EMBEDDINGS:
-        WReN(embedding)  # its one-line error
+    wren.check_embedding(embedding)
     represent = representation_function(input_dir) if embedding == "representation" else None
     resumed = _prepare(output_dir, overwrite, input_dir)
     keras.utils.set_random_seed(random_seed)
@@ -88,7 +87,7 @@ def reason(input_dir, output_dir, overwrite=False, embedding="representation",
     if represent is not None and lookup_codes and data.observations_determined_by_factors:
         table = code_table(data, represent)
         represent = None
-    model = WReN(embedding, represent, tuple(edge_units), tuple(graph_units), dropout_keep,
+    model = wren.WReN(embedding, represent, tuple(edge_units), tuple(graph_units), dropout_keep,
                  activation, seed=random_seed, code_table=table,
                  factor_sizes=data.factors_num_values if table is not None else None)
     model.compile(optimizer=keras.optimizers.Adam(learning_rate))

@@ -23,6 +23,13 @@ EMBEDDINGS = ("representation", "values", "onehot", "cnn")
 NUM_PANELS = 9  # 8 context panels and one answer
 
 
+def check_embedding(embedding):
+    """ValueError in one line unless `embedding` is one of EMBEDDINGS."""
+    if embedding not in EMBEDDINGS:
+        raise ValueError("wren.embedding must be one of %s, got %r"
+                         % (", ".join(EMBEDDINGS), embedding))
+
+
 def baseline_cnn(activation="relu", kernel_initializer="lecun_normal"):
     """disentanglement_lib's BaselineCNNEmbedder: four 4x4 stride-2 "same"
     convolutions (32, 32, 64, 64) and a flatten."""
@@ -49,16 +56,12 @@ class WReN(keras.Model):
       activation: "relu" or "lrelu" (leaky, α = 0.2).
     """
 
-    EMBEDDINGS = EMBEDDINGS
-
     def __init__(self, embedding="representation", representation=None,
                  edge_units=(512, 512, 512, 512), graph_units=(256, 256), dropout_keep=0.5,
                  activation="relu", kernel_initializer="lecun_normal", seed=0,
                  code_table=None, factor_sizes=None, **kwargs):
         super().__init__(**kwargs)
-        if embedding not in EMBEDDINGS:
-            raise ValueError("wren.embedding must be one of %s, got %r"
-                             % (", ".join(EMBEDDINGS), embedding))
+        check_embedding(embedding)
         self.code_table = None if code_table is None else tf.constant(code_table, tf.float32)
         self.strides = None if factor_sizes is None else tf.constant(
                 [int(np.prod(factor_sizes[i + 1:])) for i in range(len(factor_sizes))], tf.int64)

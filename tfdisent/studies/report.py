@@ -35,6 +35,7 @@ class RunRecord:
 def collect(study, output_dir, dataset=None):
     """A RunRecord per run of the study, in run order."""
     records = []
+    files = {m.label: m.aggregate_file for m in study.metrics}
     for run in study.runs(dataset):
         run_dir = runner.run_directory(output_dir, study, run)
         status = runner.read_status(run_dir)
@@ -43,7 +44,6 @@ def collect(study, output_dir, dataset=None):
         else:
             state = "unfinished" if os.path.isdir(run_dir) else "missing"
         done = state == "done"
-        files = {m.label: m.aggregate_file for m in study.metrics}
         values = {c.name: _value(os.path.join(run_dir, files[c.metric]), c)
                   for c in study.columns} if done else {}
         records.append(RunRecord(run, state, values, status or {},

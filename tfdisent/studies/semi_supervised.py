@@ -12,17 +12,19 @@ also trained without labels by unsupervised_study_v1. Shared study settings
 (shared.gin: batch 64, Adam 1e-4, 300 000 steps).
 """
 
+from tfdisent.studies import unsupervised_study_v1
 from tfdisent.studies.study import Column, MetricConfig, Selection, Study, gin_reference, sweep
 
-STEPS = 300000
+STEPS = unsupervised_study_v1.STEPS
 SEEDS = range(3)
+# (row, gin file, the unsupervised model whose unsupervised_study_v1 grid it takes)
 MODELS = (
-    ("S²-β-VAE", "s2_beta_vae.gin", ("beta", "beta_vae.beta", (1., 2., 4., 6., 8., 16.))),
-    ("S²-β-TCVAE", "s2_beta_tc_vae.gin", ("beta", "beta_tc_vae.beta", (1., 2., 4., 6., 8., 10.))),
-    ("S²-FactorVAE", "s2_factor_vae.gin",
-     ("gamma", "factor_vae.gamma", (10., 20., 30., 40., 50., 100.))),
-    ("S²-DIP-VAE-I", "s2_dip_vae.gin", ("lambda_od", "dip_vae.lambda_od", (1., 2., 5., 10., 20., 50.))),
+    ("S²-β-VAE", "s2_beta_vae.gin", "β-VAE"),
+    ("S²-β-TCVAE", "s2_beta_tc_vae.gin", "β-TCVAE"),
+    ("S²-FactorVAE", "s2_factor_vae.gin", "FactorVAE"),
+    ("S²-DIP-VAE-I", "s2_dip_vae.gin", "DIP-VAE-I"),
 )
+UNSUPERVISED_GRIDS = {model: grid for model, _, grid in unsupervised_study_v1.MODELS}
 SUPERVISION = (
     ("loss", "semi_supervised.loss", tuple(gin_reference("@supervised_%s()" % name)
                                            for name in ("xent", "l2", "cov", "embed"))),
@@ -36,9 +38,9 @@ EMBED = ('supervised_embed.sigma = "learn"',)
 
 def runs_for(dataset):
     runs = []
-    for model, config, regularisation in MODELS:
+    for model, config, unsupervised in MODELS:
         runs += sweep(model, [config], STEPS, SEEDS, dataset,
-                      grid=[regularisation, *SUPERVISION], bindings=EMBED)
+                      grid=[*UNSUPERVISED_GRIDS[unsupervised], *SUPERVISION], bindings=EMBED)
     runs += sweep("Supervised", ["s2_supervised.gin"], STEPS, SEEDS, dataset,
                   grid=[SUPERVISION[0], *SUPERVISION[2:]], bindings=EMBED)
     return runs

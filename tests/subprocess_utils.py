@@ -1,6 +1,7 @@
 """Running the binaries as a user would: a subprocess of this interpreter."""
 
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -9,7 +10,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
 def env(**extra):
-    e = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3", CUDA_VISIBLE_DEVICES="",
+    e = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3", CUDA_VISIBLE_DEVICES="", PYTHONFAULTHANDLER="1",
              PYTHONPATH=ROOT + os.pathsep + os.environ.get("PYTHONPATH", ""))
     e.update(extra)
     return e
@@ -20,9 +21,29 @@ def command(binary, *args):
 
 
 def run_bin(binary, *args, timeout=600, **extra_env):
-    """Runs bin/<binary>; returns the CompletedProcess (text output)."""
-    return subprocess.run(command(binary, *args), capture_output=True, text=True,
-                          timeout=timeout, env=env(**extra_env), cwd=ROOT)
+    """Runs bin/<binary>; returns the CompletedProcess (text output). A run
+    still alive after `timeout` seconds gets SIGABRT, so faulthandler prints
+    where each of its threads stands, and the test fails with that dump."""
+    cmd = command(binary, *args)
+    with subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                          env=env(**extra_env), cwd=ROOT) as process:
+        try:
+            stdout, stderr = process.communicate(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            process.send_signal(signal.SIGABRT)
+            try:
+                _, stderr = process.communicate(timeout=60)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                _, stderr = process.communicate()
+            raise AssertionError("bin/%s still running after %d s; its threads:\n%s"
+                                 % (binary, timeout, _thread_dump(stderr))) from None
+    return subprocess.CompletedProcess(cmd, process.returncode, stdout, stderr)
+
+
+def _thread_dump(stderr):
+    """The end of faulthandler's dump, without its list of extension modules."""
+    return stderr.split("\nExtension modules:")[0][-8000:]
 
 
 def start_bin(binary, *args, **extra_env):

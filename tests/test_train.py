@@ -171,7 +171,7 @@ def test_killed_run_resumes_from_last_checkpoint(tmp_path):
 
 def test_nan_stops_and_keeps_the_last_good_checkpoint(tmp_path):
     model_dir = str(tmp_path / "model")
-    result = train(model_dir, 200, "--gin_bindings=optimizer.learning_rate = 1e30",
+    result = train(model_dir, 20, "--gin_bindings=optimizer.learning_rate = 1e30",
                    "--gin_bindings=model.checkpoint_every = 1")
     assert result.returncode != 0
     assert "non-finite" in result.stderr.strip().splitlines()[-1]

@@ -40,9 +40,18 @@ def quiet_tensorflow():
 
 
 def fail(message):
-    """Ends the program with one clear line on stderr."""
+    """Ends the program with one clear line on stderr and exit status 1.
+
+    The exit skips interpreter teardown (`os._exit`): a run stopped early
+    (a non-finite loss at step 2) still has tf.data threads rendering
+    batches in Python, and tearing down the interpreter under them can
+    block for good (a NaN-stopped bin/train once outlived a 600 s CI
+    timeout). Nothing is left to write by then: checkpoints, results and
+    TensorBoard events are flushed where they are written."""
     sys.stderr.write("error: %s\n" % message)
-    sys.exit(1)
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(1)  # pylint: disable=protected-access
 
 
 def run_main(main):

@@ -171,6 +171,31 @@ def test_missing_signature_is_one_clear_error(tmp_path, saved_models):
     assert not (tmp_path / "out").exists()
 
 
+def test_reconstruction_reads_the_reconstructions_signature(tmp_path, model_dir,
+                                                           saved_models):
+    # The stand-in reconstructs every image exactly.
+    scores = _evaluate(tmp_path / "out", ["evaluation.evaluation_fn = [@reconstruction, @mig]",
+                                          "reconstruction.num_points = 300",
+                                          "mig.num_train = 300"], model_dir=model_dir)
+    assert scores["reconstruction.squared_error"] == 0.0
+    assert scores["reconstruction.num_points"] == 300
+    assert scores["reconstruction.bernoulli_cross_entropy"] > 0
+    without = fx.build_saved_model(str(tmp_path / "no_reconstructions"),
+                                   signatures=("representation",))
+    scores = _evaluate(tmp_path / "without", ["evaluation.evaluation_fn = [@reconstruction, @mig]",
+                                              "dataset.name = 'factor_pixels'",
+                                              "mig.num_train = 300"], saved_model=without)
+    assert "no 'reconstructions' signature" in scores["reconstruction.error"]
+    assert "mig.discrete_mig" in scores
+
+
+def test_reconstruction_refuses_saved_codes(tmp_path):
+    path = _codes_file(tmp_path, codes=np.zeros((10, 2)), factors=np.zeros((10, 2)))
+    with pytest.raises(ValueError, match="reconstruction scores a model, not saved codes"):
+        _evaluate(tmp_path / "out", ["evaluation.evaluation_fn = @reconstruction",
+                                     "evaluation.codes = %r" % path])
+
+
 def test_dataset_shape_mismatch_is_one_clear_error(tmp_path, model_dir):
     with pytest.raises(ValueError, match=r"shape \(1, 4, 1\) but .* expects .*\(None, 1, 3, 1\)"):
         _evaluate(tmp_path / "out", ["evaluation.evaluation_fn = @mig",

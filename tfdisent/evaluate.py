@@ -36,11 +36,13 @@ from absl import logging
 
 from tfdisent import errors, gin_config, results
 from tfdisent.data import registry
-from tfdisent.metrics import api, code_memo, saved_codes, utils
+from tfdisent.metrics import api, code_memo, reconstruction, saved_codes, utils
 from tfdisent.representation import BatchedRepresentation, SavedModelRepresentation
 
+# Metrics of the model itself, not of its codes (no array API, no --codes).
+MODEL_METRICS = {"reconstruction": reconstruction.compute_reconstruction}
 # gin name (disentanglement_lib's where it has one) -> sampler.
-METRICS = api.METRICS
+METRICS = dict(api.METRICS, **MODEL_METRICS)
 
 # disentanglement_lib binds some metric options on shared configurables; a
 # bound one is copied onto the parameter of the metrics that read it there
@@ -372,6 +374,9 @@ def _evaluate_codes_with_gin(output_dir, codes, factor_bins, random_seed,
     metrics, lines = {}, []
     for reference in _metric_references():
         name, label = reference.configurable.name, reference.scoped_selector
+        if name in MODEL_METRICS:
+            raise ValueError("%s scores a model, not saved codes: give --model_dir "
+                             "instead of --codes" % name)
         defaults = {p.name: p.default for p in
                     inspect.signature(_metric_functions[name]).parameters.values()}
         bound = gin.get_bindings(label)

@@ -45,11 +45,14 @@ class BatchedRepresentation:
         self.discrete_latents = False
 
     def __call__(self, images):
+        return self._in_batches(self._encode, images)
+
+    def _in_batches(self, function, images):
+        """function(batch) -> array, over `images` checked and cut into batches."""
         images = np.asarray(images, dtype=np.float32)
         self.check_observation_shape(images.shape[1:])
-        batches = [self._encode(images[i:i + self.batch_size])
-                   for i in range(0, len(images), self.batch_size)]
-        return np.concatenate(batches)
+        return np.concatenate([function(images[i:i + self.batch_size])
+                               for i in range(0, len(images), self.batch_size)])
 
     @property
     def deterministic(self):
@@ -86,7 +89,7 @@ class BatchedRepresentation:
 
 class SavedModelRepresentation(BatchedRepresentation):
     """The representation a SavedModel's signatures compute (what bin/evaluate
-    scores)."""
+    scores), and its `reconstructions` (for the reconstruction metric)."""
 
     def __init__(self, path, kind="representation", batch_size=64, random_seed=0):
         check_kind(kind)
@@ -99,6 +102,16 @@ class SavedModelRepresentation(BatchedRepresentation):
                          kind, batch_size, random_seed, source="the SavedModel at %s" % path)
         # Codebook-valued codes (what InfoMEC's default estimator follows).
         self.discrete_latents = kind == "representation" and recorded_discrete(path)
+        self._reconstructions = None
+
+    def reconstruct(self, images):
+        """The `reconstructions` signature's images [N, H, W, C] in [0, 1]."""
+        if self._reconstructions is None:
+            function, input_name, _ = checked_signature(
+                    self._saved_model, self.path, "reconstructions", ("images",))
+            self._reconstructions = lambda batch: np.asarray(
+                    function(**{input_name: batch})["images"])
+        return self._in_batches(self._reconstructions, images)
 
 
 def check_kind(kind):
@@ -129,6 +142,12 @@ def load_signature(path, signature_name, keys):
                                 % (path, os.path.join(path, "saved_model.pb")))
     import tensorflow as tf  # deferred: flag and gin errors stay fast
     saved_model = tf.saved_model.load(path)
+    return (saved_model,) + checked_signature(saved_model, path, signature_name, keys)
+
+
+def checked_signature(saved_model, path, signature_name, keys):
+    """(concrete function, its input name, input shape) of a loaded
+    SavedModel's signature that must have the outputs `keys`."""
     signatures = saved_model.signatures
     if signature_name not in signatures:
         raise ValueError("the SavedModel at %s has no %r signature (it has: %s)" % (
@@ -146,4 +165,4 @@ def load_signature(path, signature_name, keys):
                          "images input, it takes %s" % (signature_name, path,
                                                         sorted(inputs)))
     (input_name, spec), = inputs.items()
-    return saved_model, function, input_name, tuple(spec.shape.as_list())
+    return function, input_name, tuple(spec.shape.as_list())

@@ -291,6 +291,20 @@ metric (`gin_configs/metrics/reconstruction.gin`: Bernoulli cross-entropy
 per image of the mean code's reconstructions of 10 000 fresh images), added
 after commit c5452a0; runs finished before it have no value there.
 
+Investigation, reconstruction cost (β-TCVAE against VAE on Recon: not held,
+p = 0.21 at 5 + 5 runs). Recon is one batch's loss, and that is mostly batch
+noise: the logged train/reconstruction_loss of β-VAE seed 4 (run 14) over
+steps 3 000-5 000 (21 batches of 64) has a std of 59 nats (57 without its
+linear trend), as large as Recon's spread over seeds (VAE 79, β-TCVAE 75,
+β-VAE 56); 5 runs a row cannot resolve the ~50-nat difference of the means
+(4428 against 4476) through it. On the same model the held-out metric has a
+standard error of 5.3 nats (`bin/evaluate --model_dir=RUN
+--gin_config=gin_configs/metrics/reconstruction.gin`: 4388.5 ± 5.3, where
+its last training batch gave 4561). "Recon held-out" decides the claim once
+the VAE and regularised rows are trained again (the SavedModels of their
+finished runs went with the machine that trained them; the β-TCVAE rows are
+retrained anyway as the FSD teachers).
+
 Runs 0–59 (the shapes3d rows of the disentanglement_lib, CFASL, MIPE, QLAE and
 DEFT comparisons) ran from a copy of commit `ee4fee0` (before runs recorded
 their commit: "not recorded" below); the model, loss and data code they use is

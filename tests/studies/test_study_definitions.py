@@ -12,7 +12,7 @@ from tfdisent import gin_config, studies
 from tfdisent.studies.study import Selection, scaled_steps, slug
 
 EXPECTED_RUNS = {"unsupervised_study_v1": 1800, "cfasl": 650, "mipe": 60, "qlae": 35,
-                 "deft": 80, "cpu_sanity": 30, "cpu_evidence": 105, "weakly_supervised": 480,
+                 "deft": 80, "cpu_sanity": 30, "cpu_evidence": 109, "weakly_supervised": 480,
                  "semi_supervised": 5808, "weakly_supervised_cpu": 10,
                  "semi_supervised_cpu": 10, "abstract_reasoning": 180}
 

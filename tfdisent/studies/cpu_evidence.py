@@ -311,7 +311,8 @@ after commit c5452a0; runs finished before it have no value there.
 Investigation, reconstruction cost (β-TCVAE against VAE on Recon: not held,
 p = 0.21 at 5 + 5 runs). Recon is one batch's loss, and that is mostly batch
 noise: the logged train/reconstruction_loss of β-VAE seed 4 (run 14) over
-steps 3 000-5 000 (21 batches of 64) has a std of 59 nats (57 without its
+steps 3 000-5 000 (21 batches of 64; RUN/logs read with
+tf.compat.v1.train.summary_iterator) has a std of 59 nats (57 without its
 linear trend), as large as Recon's spread over seeds (VAE 79, β-TCVAE 75,
 β-VAE 56); 5 runs a row cannot resolve the ~50-nat difference of the means
 (4428 against 4476) through it. On the same model the held-out metric has a
@@ -324,12 +325,17 @@ retrained anyway as the FSD teachers).
 
 Investigation, β-VAE against VAE on MIG (not held, p = 0.27, while DCI-D
 held, p = 0.008). In β-VAE seed 4 (run 14, MIG 0.071) seven codes are
-active (mean KL 1.7-2.9 nats per code on 2 000 images; three below 0.1), and
+active (mean KL of the gaussian_encoder signature's mean and logvar,
+1.7-2.9 nats per code on 2 000 images drawn with RandomState(1); three below
+0.1), and
 the MIG gaps per factor (floor, wall, object hue, scale, shape, orientation)
 are 0.15, 0.07, 0.14, 0.02, 0.04 and 0.00 (`bin/evaluate --model_dir=RUN
 --gin_config=gin_configs/metrics/unified_scores.gin
 --gin_bindings='unified_scores.matrices = ["mutual_information_matrix"]'`).
-Its normalised mutual information shows why: the hues are each split over
+Its normalised mutual information (utils.discrete_mutual_info of the
+histogram-discretised codes over utils.discrete_entropy of the factors, the
+10 000 points of utils.generate_batch_factor_code with RandomState(0))
+shows why: the hues are each split over
 two or three codes (floor hue 0.34 / 0.19 / 0.15, wall hue 0.32 / 0.25),
 orientation over three codes equally (0.18 each), and scale and shape are
 barely coded (at most 0.10). Each code is mostly about one factor, which is
